@@ -176,3 +176,8 @@ class Decision:
     reason: str = ''
     evidence: Activity | None = None
     signals: dict[str, bool | None] = field(default_factory=dict)
+    #: Required role signals (``required_signals``) this person did not
+    #: show, in :data:`techroles.policy.SIGNALS` order; set only for an
+    #: ``inactive`` or ``new`` decision that recent activity alone would have
+    #: made ``active``/``slipping``.
+    unmet_signals: tuple[str, ...] = ()

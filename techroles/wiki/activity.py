@@ -1,0 +1,771 @@
+"""Batched, concurrent, incremental collection of people's activity.
+
+For every person it finds, on every wiki where they are checked, the latest
+edit, the latest logged action (only when the latest edit is older than the
+slipping threshold, and never ``newusers/*``), the edits in the activity
+window (for the count and the role signals), the account state (existence,
+blocks, renames, CentralAuth lock, home wiki) and whether Meta can e-mail
+them. The output is one :class:`~techroles.model.PersonFacts` per person,
+which :func:`techroles.policy.decide` turns into a status.
+
+Cost model (what the benchmark measures). Per wiki, people go in batches of
+the API's multi-value limit (500 where the account has ``apihighlimits``,
+else 50), and one request per batch combines ``list=users`` (existence,
+blocks, edit counts) with ``list=usercontribs`` over the window (``ucend`` =
+window start; rows come ordered by user, then newest first). When that query
+would page on, people whose total edit count exceeds one page (heavy editors)
+are taken out and asked alone with ``uclimit=1``, and the light ones are
+continued. People with no edit in the window get their latest edit from one
+more batched query over their (small, known) histories. Wikis are worked on
+in parallel (bounded); one wiki's requests stay sequential. Requests that
+can only name one person (``globaluserinfo``, ``logevents``, heavy editors)
+are counted apart as per-person requests.
+
+Incremental runs use the :class:`~techroles.wiki.store.StateStore`: the
+window query asks only for edits since the last check of the batch, the
+global facts are cached until Meta's lock log names the person, and the
+store keeps the window's edits so counts and signals come out the same as in
+a cold run. Deleting the store changes no result.
+
+Failures never read as "no activity": a wiki that cannot be read completely
+makes every person checked there incomplete (status ``unknown``).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from dateutil.relativedelta import relativedelta
+
+from techroles.errors import FetchError
+from techroles.model import Activity, PersonFacts
+from techroles.wiki import api
+from techroles.wiki.store import CachedActivity, StateStore, iso
+
+
+#: Where every person's e-mail flag and (translators') translations are read.
+META = 'metawiki'
+#: Editing here is the "supportive" signal.
+MEDIAWIKI = 'mediawikiwiki'
+NS_USER_TALK = 3
+NS_TRANSLATIONS = 1198
+#: Edits of the window kept per person and wiki in the store.
+RECENT_CAP = 2000
+#: CentralAuth facts are asked again after this many days even if no log says so.
+GLOBAL_MAX_AGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Target:
+    """One person to check, and where."""
+
+    name: str
+    #: Wikis whose edits and logged actions count as activity.
+    wikis: frozenset[str]
+    #: Wikis where an infinite sitewide block makes the person ``blocked``.
+    block_wikis: frozenset[str]
+    #: Translator languages (for the "translating" signal).
+    languages: frozenset[str] = frozenset()
+    translator: bool = False
+
+
+@dataclass
+class WikiUser:
+    """What one wiki said about one person."""
+
+    exists: bool = False
+    editcount: int = 0
+    blocked: bool = False
+    emailable: bool = False
+    latest_edit: dict | None = None
+    latest_log: dict | None = None
+    #: ``[ts, revid, ns, title]`` of the window's edits, newest first.
+    recent: list[list] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class WikiResult:
+    """Everything learnt on one wiki; ``error`` set when it is incomplete."""
+
+    wiki: str
+    users: dict[str, WikiUser] = field(default_factory=dict)
+    #: Names the wiki refused as invalid.
+    invalid: set[str] = field(default_factory=set)
+    error: str | None = None
+
+
+def _ts(text: str) -> datetime:
+    return datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def norm_title(title: str) -> str:
+    title = title.replace('_', ' ').strip()
+    return title[:1].upper() + title[1:]
+
+
+class ActivityCollector:
+    """Collects :class:`PersonFacts` for many people on many wikis.
+
+    ``site_for(dbname)`` gives the Pywikibot site of a wiki (raising
+    :class:`FetchError` for a wiki that cannot be reached). ``now`` is the
+    server time of the run; ``active_days``/``slipping_days`` define the
+    window and when logged actions are looked up.
+    """
+
+    def __init__(
+        self,
+        site_for: Callable[[str], object],
+        *,
+        now: datetime,
+        active_days: int,
+        slipping_days: int,
+        store: StateStore | None = None,
+        concurrency: int = 3,
+        proactive_pages: Mapping[str, Iterable[str]] | None = None,
+        tech_news_prefix: str = 'Tech/News',
+        meta: str = META,
+        mediawiki: str = MEDIAWIKI,
+    ) -> None:
+        self.site_for = site_for
+        self.now = now
+        self.window_start = now + relativedelta(days=-active_days)
+        self.slipping_cutoff = now + relativedelta(days=-slipping_days)
+        self.store = store
+        self.concurrency = max(1, concurrency)
+        self.proactive_raw = {w: list(t) for w, t in (proactive_pages or {}).items()}
+        self.meta = meta
+        self.mediawiki = mediawiki
+        self.translation_re = re.compile(
+            r'^[^:]+:' + re.escape(tech_news_prefix)
+            + r'/\d{4}/\d{1,2}/[^/]+/(?P<lang>[a-z0-9-]+)$',
+        )
+        self._lock = threading.Lock()
+        self._module_cache: dict[tuple[str, str], bool] = {}
+
+    # -- public ------------------------------------------------------------
+    def collect(self, targets: Mapping[str, Target],
+                invalid: Iterable[str] = ()) -> dict[str, PersonFacts]:
+        """Facts for every target (``invalid`` names are answered without asking)."""
+        invalid = set(invalid)
+        names = [n for n in targets if n not in invalid]
+        facts: dict[str, PersonFacts] = {
+            n: PersonFacts(name=n, invalid=True, exists=False) for n in targets if n in invalid
+        }
+        if not names:
+            return facts
+        self._refresh_from_meta_logs()
+        global_info, global_error = self._global_facts(names)
+        # Where to look: activity wikis, home wikis of translators, Meta (e-mail,
+        # translations) and mediawiki.org (the supportive signal).
+        plan: dict[str, set[str]] = defaultdict(set)
+        wikis_of: dict[str, set[str]] = {}
+        for name in names:
+            target = targets[name]
+            wikis = set(target.wikis) | {self.meta}
+            home = (global_info.get(name) or {}).get('home')
+            if target.translator and home:
+                wikis.add(home)
+            wikis_of[name] = wikis
+            for wiki in wikis | set(target.block_wikis) | {self.mediawiki}:
+                plan[wiki].add(name)
+        results = self._run_parallel(
+            {wiki: sorted(people) for wiki, people in plan.items()}, self._wiki_pass,
+        )
+        # Logged actions: only for people whose latest edit is older than the
+        # slipping threshold.
+        stale: dict[str, list[str]] = defaultdict(list)
+        for name in names:
+            latest = self._latest(name, wikis_of[name], results, with_logs=False)
+            if latest is None or latest.timestamp < self.slipping_cutoff:
+                for wiki in wikis_of[name]:
+                    result = results[wiki]
+                    if result.error is None and name in result.users and \
+                            result.users[name].exists:
+                        stale[wiki].append(name)
+        self._run_parallel(stale, lambda wiki, people: self._logs_pass(results[wiki], people))
+        renames = self._renames(
+            [n for n in names if not self._exists(n, wikis_of[n], targets[n], results,
+                                                 global_info)],
+            targets, results,
+        )
+        for name in names:
+            facts[name] = self._assemble(
+                targets[name], wikis_of[name], results, global_info, global_error,
+                renames.get(name, (None, None)),
+            )
+        if self.store is not None:
+            for wiki, result in results.items():
+                if result.error is None:
+                    self.store.put_last_complete(wiki, self.now)
+        return facts
+
+    # -- plumbing ----------------------------------------------------------
+    def _run_parallel(self, work: Mapping[str, list[str]],
+                      fn: Callable[[str, list[str]], WikiResult | None]) -> dict[str, WikiResult]:
+        results: dict[str, WikiResult] = {}
+        if not work:
+            return results
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(work))) as pool:
+            futures = {wiki: pool.submit(fn, wiki, people) for wiki, people in work.items()}
+            for wiki, future in futures.items():
+                results[wiki] = future.result()
+        return results
+
+    def _site(self, wiki: str):
+        return self.site_for(wiki)
+
+    def _limits(self, site) -> tuple[int, int]:
+        """(multi-value limit, list limit) for this site and account."""
+        high = bool(site.logged_in() and site.has_right('apihighlimits'))
+        return (500, 5000) if high else (50, 500)
+
+    def _has_module(self, wiki: str, kind: str, name: str) -> bool:
+        """Whether the wiki has an API module (``meta``/``list``/``letype``…)."""
+        key = (wiki, f'{kind}={name}')
+        if key not in self._module_cache:
+            site = self._site(wiki)
+            if kind == 'letype':
+                params = api.request(site, 'setup', action='paraminfo',
+                                     modules='query+logevents')
+                values: list = []
+                for module in params.get('paraminfo', {}).get('modules', []):
+                    for param in module.get('parameters', []):
+                        if param.get('name') == 'type':
+                            values = param.get('type', [])
+                present = name in values
+            else:
+                data = api.request(site, 'setup', action='paraminfo',
+                                   modules=f'query+{name}')
+                present = bool(data.get('paraminfo', {}).get('modules'))
+            with self._lock:
+                self._module_cache[key] = present
+        return self._module_cache[key]
+
+    # -- global facts (CentralAuth) ----------------------------------------
+    def _global_facts(self, names: list[str]) -> tuple[dict[str, dict | None], str | None]:
+        """``{name: {home, locked, exists}}`` from Meta's globaluserinfo (cached)."""
+        info: dict[str, dict | None] = {}
+        try:
+            if not self._has_module(self.meta, 'meta', 'globaluserinfo'):
+                return {}, None
+            site = self._site(self.meta)
+            for name in names:
+                cached, checked = (self.store.global_facts(name) if self.store else (None, None))
+                if checked is not None and \
+                        checked > self.now + relativedelta(days=-GLOBAL_MAX_AGE_DAYS):
+                    info[name] = cached
+                    continue
+                data = api.request(site, 'person', action='query', meta='globaluserinfo',
+                                   guiuser=name)
+                gui = data.get('query', {}).get('globaluserinfo', {})
+                if gui.get('missing'):
+                    facts = {'exists': False, 'locked': False, 'home': None}
+                else:
+                    facts = {'exists': True, 'locked': bool(gui.get('locked')),
+                             'home': gui.get('home'), 'id': gui.get('id')}
+                info[name] = facts
+                if self.store:
+                    self.store.put_global_facts(name, facts, self.now)
+        except FetchError as exc:
+            return info, str(exc)
+        return info, None
+
+    def _refresh_from_meta_logs(self) -> None:
+        """Incremental runs: forget cached facts that Meta's logs say changed."""
+        if self.store is None:
+            return
+        since = self.store.last_complete(self.meta)
+        if since is None:
+            return
+        site = self._site(self.meta)
+        try:
+            for letype in ('globalauth', 'gblrename'):
+                if not self._has_module(self.meta, 'letype', letype):
+                    continue
+                changed: set[str] = set()
+                for data in api.query(site, 'activity', list='logevents', letype=letype,
+                                      leend=iso(since), lelimit='max',
+                                      leprop='title|type|details|timestamp'):
+                    for entry in data['query'].get('logevents', []):
+                        title = entry.get('title', '')
+                        name = title.split(':', 1)[-1]
+                        if letype == 'globalauth':
+                            changed.add(name.removesuffix('@global'))
+                        else:
+                            params = entry.get('params', {})
+                            old = params.get('olduser') or name
+                            self.store.put_rename(old, params.get('newuser'), self.now)
+                self.store.forget_global_facts(changed)
+        except FetchError:
+            # Without the logs, trust nothing cached about global state.
+            self.store.forget_global_facts(self._all_cached_people())
+
+    def _all_cached_people(self) -> list[str]:
+        assert self.store is not None
+        with self.store._lock:
+            return [r[0] for r in self.store._db.execute('SELECT person FROM person')]
+
+    # -- one wiki ------------------------------------------------------------
+    def _wiki_pass(self, wiki: str, people: list[str]) -> WikiResult:
+        result = WikiResult(wiki)
+        try:
+            site = self._site(wiki)
+            limit, page = self._limits(site)
+            emailable = wiki == self.meta
+            for batch in _chunks(people, limit):
+                self._batch(site, wiki, batch, page, emailable, result)
+            self._latest_outside_window(site, wiki, result, limit, page)
+            if wiki in self.proactive_raw:
+                self.proactive_raw[wiki] = [
+                    norm_title(t) for t in self._normalize_titles(site, self.proactive_raw[wiki])
+                ]
+            self._heavy_signals(site, wiki, result)
+        except FetchError as exc:
+            result.error = str(exc)
+        return result
+
+    def _normalize_titles(self, site, titles: list[str]) -> list[str]:
+        import pywikibot
+
+        out = []
+        for title in titles:
+            try:
+                out.append(pywikibot.Page(site, title).title())
+            except (pywikibot.exceptions.Error, ValueError):
+                out.append(title)
+        return out
+
+    def _since(self, wiki: str, batch: list[str]) -> tuple[datetime, dict[str, CachedActivity]]:
+        """Where this batch's window query may stop (cache-aware)."""
+        cached: dict[str, CachedActivity] = {}
+        if self.store is None:
+            return self.window_start, cached
+        for name in batch:
+            entry = self.store.activity(name, wiki)
+            if entry is None or entry.covered_from > self.window_start:
+                return self.window_start, {}
+            cached[name] = entry
+        since = min(e.checked_until for e in cached.values())
+        return max(since, self.window_start), cached
+
+    def _batch(self, site, wiki: str, batch: list[str], page: int, emailable: bool,
+               result: WikiResult) -> None:
+        try:
+            self._batch_query(site, wiki, batch, page, emailable, result)
+        except FetchError as exc:
+            if 'baduser' not in str(exc):
+                raise
+            # A name MediaWiki refuses fails the whole request: find it with
+            # list=users alone, mark it, and ask again without it.
+            data = api.request(site, 'activity', action='query', list='users',
+                               ususers='|'.join(batch))
+            bad = {u['name'] for u in data.get('query', {}).get('users', []) if u.get('invalid')}
+            if not bad:
+                raise
+            result.invalid |= bad
+            rest = [n for n in batch if n not in bad]
+            if rest:
+                self._batch_query(site, wiki, rest, page, emailable, result)
+
+    def _batch_query(self, site, wiki: str, batch: list[str], page: int, emailable: bool,
+                     result: WikiResult) -> None:
+        since, cached = self._since(wiki, batch)
+        usprop = 'blockinfo|editcount|registration' + ('|emailable' if emailable else '')
+        rows: dict[str, list[list]] = defaultdict(list)
+        done: set[str] = set()
+        heavy: set[str] = set()
+        params = dict(list='users|usercontribs', ususers='|'.join(batch), usprop=usprop,
+                      ucuser='|'.join(batch), ucend=iso(since), ucprop='ids|timestamp|title',
+                      uclimit='max', ucdir='older')
+        pending = list(batch)
+        first = True
+        while pending:
+            restart = None
+            for data in api.query(site, 'activity', **params):
+                query = data['query']
+                if first:
+                    for user in query.get('users', []):
+                        result.users[user['name']] = self._wiki_user(user)
+                    first = False
+                seen_order: list[str] = []
+                for row in query.get('usercontribs', []):
+                    name = row['user']
+                    if not seen_order or seen_order[-1] != name:
+                        seen_order.append(name)
+                    rows[name].append([row['timestamp'], row['revid'], row['ns'], row['title']])
+                if 'continue' not in data or 'uccontinue' not in data['continue']:
+                    done.update(pending)
+                    pending = []
+                    break
+                # Users before the one the query stopped in are complete.
+                done.update(seen_order[:-1])
+                remaining = [n for n in pending if n not in done]
+                new_heavy = {n for n in remaining
+                             if n in result.users and result.users[n].editcount > page}
+                if new_heavy:
+                    heavy |= new_heavy
+                    light = [n for n in remaining if n not in heavy]
+                    for name in new_heavy:
+                        result.users[name].truncated = True
+                    restart = light
+                    break
+            if restart is not None:
+                # Continue the light users alone; re-read the partial user.
+                for name in restart:
+                    rows.pop(name, None)
+                pending = restart
+                if not pending:
+                    break
+                params = dict(list='usercontribs', ucuser='|'.join(pending), ucend=iso(since),
+                              ucprop='ids|timestamp|title', uclimit='max', ucdir='older')
+        for name in batch:
+            user = result.users.setdefault(name, WikiUser())
+            new_rows = rows.get(name, [])
+            if name in heavy and not new_rows:
+                new_rows = self._latest_one(site, name, since)
+            self._merge(wiki, name, user, new_rows, cached.get(name), since)
+
+    def _wiki_user(self, user: dict) -> WikiUser:
+        if user.get('missing') or user.get('invalid'):
+            return WikiUser(exists=False)
+        expiry = user.get('blockexpiry')
+        blocked = bool(user.get('blockid')) and expiry in ('infinite', 'infinity', 'never') \
+            and not user.get('blockpartial')
+        return WikiUser(exists=True, editcount=int(user.get('editcount') or 0),
+                        blocked=blocked, emailable=bool(user.get('emailable')))
+
+    def _latest_one(self, site, name: str, since: datetime | None = None) -> list[list]:
+        """The latest edit of one person (``uclimit=1``)."""
+        params = dict(list='usercontribs', ucuser=name, uclimit=1, ucprop='ids|timestamp|title')
+        data = next(api.query(site, 'person', **params))
+        return [[r['timestamp'], r['revid'], r['ns'], r['title']]
+                for r in data['query'].get('usercontribs', [])]
+
+    def _merge(self, wiki: str, name: str, user: WikiUser, new_rows: list[list],
+               cached: CachedActivity | None, since: datetime) -> None:
+        """Combine this run's rows with the cache; keep the window's edits."""
+        recent: dict[int, list] = {}
+        if cached is not None:
+            for row in cached.recent:
+                recent[row[1]] = row
+            user.latest_edit = cached.latest_edit
+            user.latest_log = cached.latest_log
+            user.truncated = user.truncated or cached.truncated
+        for row in new_rows:
+            if _ts(row[0]) >= self.window_start:
+                recent[row[1]] = row
+            if user.latest_edit is None or row[0] > user.latest_edit['ts']:
+                user.latest_edit = {'ts': row[0], 'revid': row[1], 'title': row[3]}
+        window = iso(self.window_start)
+        kept = sorted((r for r in recent.values() if r[0] >= window), key=lambda r: r[0],
+                      reverse=True)
+        if len(kept) > RECENT_CAP:
+            kept, user.truncated = kept[:RECENT_CAP], True
+        user.recent = kept
+        if self.store is not None:
+            self.store.put_activity(name, wiki, CachedActivity(
+                checked_until=self.now,
+                covered_from=min(cached.covered_from, since) if cached else since,
+                latest_edit=user.latest_edit, latest_log=user.latest_log,
+                log_checked_until=cached.log_checked_until if cached else None,
+                recent=user.recent, truncated=user.truncated,
+            ))
+
+    def _latest_outside_window(self, site, wiki: str, result: WikiResult, limit: int,
+                               page: int) -> None:
+        """Latest edit of people with none in the window, in packed batches.
+
+        Each request holds at most ``limit`` people whose edit counts add up
+        to at most one page of results; a person with more edits than a page
+        is asked alone with ``uclimit=1``.
+        """
+        need = sorted(
+            (n for n, u in result.users.items()
+             if u.exists and u.editcount > 0 and u.latest_edit is None),
+            key=lambda n: result.users[n].editcount,
+        )
+        groups: list[list[str]] = []
+        current: list[str] = []
+        total = 0
+        for name in need:
+            count = result.users[name].editcount
+            if count > page:
+                rows = self._latest_one(site, name)
+                self._store_latest(wiki, name, result.users[name], rows)
+                continue
+            if current and (len(current) >= limit or total + count > page):
+                groups.append(current)
+                current, total = [], 0
+            current.append(name)
+            total += count
+        if current:
+            groups.append(current)
+        for group in groups:
+            rows: dict[str, list[list]] = defaultdict(list)
+            for data in api.query(site, 'activity', list='usercontribs', ucuser='|'.join(group),
+                                  ucstart=iso(self.window_start), ucprop='ids|timestamp|title',
+                                  uclimit='max', ucdir='older'):
+                for row in data['query'].get('usercontribs', []):
+                    rows[row['user']].append(
+                        [row['timestamp'], row['revid'], row['ns'], row['title']])
+            for name in group:
+                self._store_latest(wiki, name, result.users[name], rows.get(name, [])[:1])
+
+    def _store_latest(self, wiki: str, name: str, user: WikiUser, rows: list[list]) -> None:
+        if rows:
+            row = rows[0]
+            user.latest_edit = {'ts': row[0], 'revid': row[1], 'title': row[3]}
+        if self.store is not None:
+            entry = self.store.activity(name, wiki)
+            if entry is not None:
+                entry.latest_edit = user.latest_edit
+                self.store.put_activity(name, wiki, entry)
+
+    def _heavy_signals(self, site, wiki: str, result: WikiResult) -> None:
+        """Role signals of heavy editors, whose window was not read in full."""
+        titles = self.proactive_raw.get(wiki, [])
+        for name, user in result.users.items():
+            if not user.truncated or not user.exists:
+                continue
+            wanted = [*list(titles), f'{site.namespace(NS_USER_TALK)}:{name}']
+            for title in wanted:
+                data = next(api.query(site, 'person', prop='revisions', titles=title,
+                                      rvuser=name, rvlimit=1, rvprop='ids|timestamp',
+                                      rvend=iso(self.window_start)))
+                for page in data['query'].get('pages', []):
+                    for rev in page.get('revisions', []):
+                        user.recent.append([rev['timestamp'], rev['revid'], page['ns'],
+                                            page['title']])
+            if wiki == self.meta:
+                for data in api.query(site, 'person', list='usercontribs', ucuser=name,
+                                      ucnamespace=NS_TRANSLATIONS, uclimit='max',
+                                      ucend=iso(self.window_start), ucprop='ids|timestamp|title'):
+                    for row in data['query'].get('usercontribs', []):
+                        user.recent.append([row['timestamp'], row['revid'], row['ns'],
+                                            row['title']])
+
+    # -- logged actions -----------------------------------------------------
+    def _logs_pass(self, result: WikiResult, people: list[str]) -> WikiResult:
+        if result.error is not None:
+            return result
+        try:
+            site = self._site(result.wiki)
+            for name in people:
+                user = result.users[name]
+                cached = self.store.activity(name, result.wiki) if self.store else None
+                floor = user.latest_edit['ts'] if user.latest_edit else None
+                if cached is not None and cached.log_checked_until is not None:
+                    known = iso(cached.log_checked_until)
+                    floor = max(floor, known) if floor else known
+                params = dict(list='logevents', leuser=name, lelimit=20,
+                              leprop='ids|type|timestamp|title')
+                if floor:
+                    params['leend'] = floor
+                latest = None
+                for data in api.query(site, 'person', **params):
+                    for entry in data['query'].get('logevents', []):
+                        if entry.get('type') == 'newusers':
+                            continue
+                        latest = {'ts': entry['timestamp'], 'logid': entry['logid'],
+                                  'action': f"{entry['type']}/{entry.get('action', '')}",
+                                  'title': entry.get('title')}
+                        break
+                    if latest is not None:
+                        break
+                if latest and (user.latest_log is None or latest['ts'] > user.latest_log['ts']):
+                    user.latest_log = latest
+                if self.store is not None:
+                    entry = cached or CachedActivity(checked_until=self.now,
+                                                     covered_from=self.window_start)
+                    entry.latest_log = user.latest_log
+                    entry.log_checked_until = self.now
+                    entry.latest_edit = user.latest_edit
+                    entry.recent = user.recent
+                    self.store.put_activity(name, result.wiki, entry)
+        except FetchError as exc:
+            result.error = str(exc)
+        return result
+
+    # -- renames --------------------------------------------------------------
+    def _renames(self, missing: list[str], targets: Mapping[str, Target],
+                 results: Mapping[str, WikiResult]) -> dict[str, tuple[str | None, str | None]]:
+        """``{old name: (new name or None, error or None)}`` from the rename logs."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for name in missing:
+            if self.store is not None:
+                cached, checked = self.store.rename(name)
+                if checked is not None and cached:
+                    out[name] = (cached, None)
+                    continue
+            found: str | None = None
+            try:
+                for wiki in sorted(targets[name].wikis | {self.meta}):
+                    if results.get(wiki) is None or results[wiki].error:
+                        continue
+                    site = self._site(wiki)
+                    if self._has_module(wiki, 'letype', 'renameuser'):
+                        found = self._rename_in_log(site, 'renameuser',
+                                                    f'{site.namespace(2)}:{name}', name)
+                    if not found and wiki == self.meta and \
+                            self._has_module(wiki, 'letype', 'gblrename'):
+                        found = self._rename_in_log(site, 'gblrename',
+                                                    f'Special:CentralAuth/{name}', name)
+                    if found:
+                        break
+            except FetchError as exc:
+                out[name] = (None, str(exc))
+                continue
+            out[name] = (found, None)
+            if self.store is not None:
+                self.store.put_rename(name, found, self.now)
+        return out
+
+    def _rename_in_log(self, site, letype: str, title: str, old: str) -> str | None:
+        data = next(api.query(site, 'person', list='logevents', letype=letype, letitle=title,
+                              lelimit=5, leprop='ids|title|type|details|timestamp'))
+        for entry in data['query'].get('logevents', []):
+            params = entry.get('params', {})
+            if norm_title(params.get('olduser', old)) == norm_title(old) and params.get('newuser'):
+                return params['newuser']
+        return None
+
+    # -- assembling -------------------------------------------------------------
+    def _exists(self, name: str, wikis: set[str], target: Target,
+                results: Mapping[str, WikiResult], global_info: Mapping[str, dict | None]) -> bool:
+        facts = global_info.get(name)
+        if facts is not None and facts.get('exists'):
+            return True
+        for wiki in wikis | set(target.block_wikis):
+            user = results.get(wiki).users.get(name) if results.get(wiki) else None
+            if user is not None and user.exists:
+                return True
+        return False
+
+    def _latest(self, name: str, wikis: Iterable[str], results: Mapping[str, WikiResult],
+                *, with_logs: bool = True) -> Activity | None:
+        best: Activity | None = None
+        for wiki in wikis:
+            result = results.get(wiki)
+            user = result.users.get(name) if result else None
+            if user is None:
+                continue
+            candidates = []
+            if user.latest_edit:
+                e = user.latest_edit
+                candidates.append(Activity(wiki, _ts(e['ts']), 'edit', revid=e['revid'],
+                                           title=e.get('title')))
+            if with_logs and user.latest_log:
+                e = user.latest_log
+                candidates.append(Activity(wiki, _ts(e['ts']), 'log', logid=e['logid'],
+                                           action=e.get('action'), title=e.get('title')))
+            for activity in candidates:
+                if best is None or activity.timestamp > best.timestamp:
+                    best = activity
+        return best
+
+    def _assemble(self, target: Target, wikis: set[str], results: Mapping[str, WikiResult],
+                  global_info: Mapping[str, dict | None], global_error: str | None,
+                  rename: tuple[str | None, str | None]) -> PersonFacts:
+        name = target.name
+        problems = [f'{w}: {results[w].error}' for w in sorted(wikis | set(target.block_wikis))
+                    if results.get(w) is not None and results[w].error]
+        if global_error:
+            problems.append(f'{self.meta} (globaluserinfo): {global_error}')
+        if rename[1]:
+            problems.append(rename[1])
+        gfacts = global_info.get(name) or {}
+        exists = self._exists(name, wikis, target, results, global_info)
+        latest = self._latest(name, wikis, results)
+        edits = 0
+        for wiki in wikis:
+            user = results.get(wiki).users.get(name) if results.get(wiki) else None
+            if user is not None:
+                edits += sum(1 for r in user.recent if r[0] >= iso(self.window_start))
+        blocked = any(
+            results[w].users.get(name, WikiUser()).blocked
+            for w in target.block_wikis if results.get(w) is not None
+        )
+        invalid = any(name in results[w].invalid for w in wikis if results.get(w) is not None)
+        return PersonFacts(
+            name=name,
+            wikis_checked=tuple(sorted(wikis)),
+            complete=not problems,
+            invalid=invalid,
+            exists=exists,
+            renamed_to=rename[0] if not exists else None,
+            locked=bool(gfacts.get('locked')),
+            blocked=blocked,
+            latest=latest,
+            edits_in_window=edits,
+            signals=self._signals(target, wikis, results),
+            home_wiki=gfacts.get('home'),
+            problems=tuple(problems),
+        )
+
+    def _signals(self, target: Target, wikis: set[str],
+                 results: Mapping[str, WikiResult]) -> dict[str, bool | None]:
+        window = iso(self.window_start)
+
+        def rows(wiki: str) -> list[list] | None:
+            result = results.get(wiki)
+            if result is None or result.error:
+                return None
+            user = result.users.get(target.name)
+            return [r for r in user.recent if r[0] >= window] if user else []
+
+        signals: dict[str, bool | None] = {}
+        # proactive: an edit to a community target page of a row wiki.
+        proactive: bool | None = False
+        for wiki in target.wikis:
+            pages = {norm_title(t) for t in self.proactive_raw.get(wiki, [])}
+            if not pages:
+                continue
+            wiki_rows = rows(wiki)
+            if wiki_rows is None:
+                proactive = None if proactive is False else proactive
+                continue
+            if any(norm_title(r[3]) in pages for r in wiki_rows):
+                proactive = True
+        signals['proactive'] = proactive
+        mw_rows = rows(self.mediawiki)
+        signals['supportive'] = None if mw_rows is None else bool(mw_rows)
+        # reachable: e-mail on Meta, or an own user-talk edit (row wiki or Meta).
+        reachable: bool | None = False
+        meta = results.get(self.meta)
+        if meta is None or meta.error:
+            reachable = None
+        elif meta.users.get(target.name, WikiUser()).emailable:
+            reachable = True
+        for wiki in set(target.wikis) | {self.meta}:
+            wiki_rows = rows(wiki)
+            if wiki_rows is None:
+                continue
+            own = norm_title(target.name)
+            if any(r[2] == NS_USER_TALK and norm_title(r[3].split(':', 1)[-1]) == own
+                   for r in wiki_rows):
+                reachable = True
+        signals['reachable'] = reachable
+        if target.translator:
+            meta_rows = rows(self.meta)
+            if meta_rows is None:
+                signals['translating'] = None
+            else:
+                langs = set(target.languages)
+                signals['translating'] = any(
+                    r[2] == NS_TRANSLATIONS and (m := self.translation_re.match(r[3]))
+                    and (not langs or m.group('lang') in langs)
+                    for r in meta_rows
+                )
+        return signals
+

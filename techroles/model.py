@@ -78,6 +78,9 @@ class Row:
     in_translate: bool = False
     #: Names in the status cell that were marked manual individually.
     manual_users: tuple[str, ...] = ()
+    #: True when the row's structure is wrong (cells beyond the header's
+    #: columns): reported, never written.
+    broken: bool = False
 
 
 @dataclass(frozen=True)

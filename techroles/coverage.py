@@ -396,6 +396,14 @@ class IssueFigure:
     total: int
     complete: bool = True
 
+    def __post_init__(self) -> None:
+        # A count that cannot be is a bug upstream: refuse it rather than publish it.
+        counts = (self.translated, self.translated_at_delivery, self.total)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
+            raise ValueError(f'counts must be non-negative integers: {self!r}')
+        if max(self.translated, self.translated_at_delivery) > self.total:
+            raise ValueError(f'more units translated than the issue has: {self!r}')
+
 
 def issue_figure(
     stats: StatsFigure | None,

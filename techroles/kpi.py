@@ -622,9 +622,15 @@ def _css_width(value: Fraction | None) -> int:
 _MEETS = '#14866d'
 _FAILS = '#d73333'
 _OPEN = '#a2a9b1'
+_OPEN_TEXT = '#54595d'
 _TRACK = '#eaecf0'
 _CELL = {True: '#d5fdf4', False: '#fee7e6', None: '#f8f9fa'}
 _TREND = '#36c'
+
+
+def _text_colour(result: bool | None) -> str:
+    """Text colours with enough contrast on white (WCAG AA)."""
+    return _OPEN_TEXT if result is None else _colour(result)
 
 
 def _colour(result: bool | None) -> str:
@@ -795,7 +801,7 @@ def _languages(
                        f'{_bar(share, entry["meets" + suffix])}{text}')
         result = _result(msg, entry['meets'])
         at = msg('techroles-kpi-at-delivery', _result(msg, entry['meets_at_delivery']))
-        out.append(f'| style="color:{_colour(entry["meets"])}" | '
+        out.append(f'| style="color:{_text_colour(entry["meets"])}" | '
                    f"'''{result}'''<br /><small>{at}</small>")
     out.append('|}')
     return out
@@ -1010,9 +1016,10 @@ def replace_between_markers(page_text: str, new_section: str) -> str:
 def history_record(report: Mapping[str, Any], day: date) -> dict[str, Any]:
     """One history record (the figures of one UTC date) from a KPI report.
 
-    Holds the headline figures, the per-language figures, and the figure at
-    delivery of every complete (issue, language): once recorded, those are
-    reused (:func:`frozen_at_delivery`) instead of being computed again.
+    Holds the headline figures, the per-language figures (with
+    ``issues_incomplete`` as a count), and the figure at delivery of every
+    complete (issue, language) with units: once recorded, those are reused
+    (:func:`frozen_at_delivery`) instead of being computed again.
     """
     record: dict[str, Any] = {'date': day.isoformat()}
     amb = report.get('ambassadors')

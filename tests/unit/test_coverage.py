@@ -392,3 +392,9 @@ def test_compare_sources() -> None:
                        'Translations: pages gives 17/24')
     assert compare_sources(StatsFigure(19, 24), _counted(19, 21, 0)) is not None
     assert compare_sources(StatsFigure(0, 24, complete=False), _counted(19, 24, 0)) is None
+
+
+@pytest.mark.parametrize('counts', [(-1, 0, 4), (5, 0, 4), (0, 5, 4), (1.0, 0, 4), (True, 0, 4)])
+def test_issue_figure_refuses_impossible_counts(counts: tuple[object, ...]) -> None:
+    with pytest.raises(ValueError):
+        IssueFigure(*counts)  # type: ignore[arg-type]

@@ -872,9 +872,12 @@ def _trend(history: Sequence[Mapping[str, Any]], msg: Msg, limit: int) -> list[s
     records = [record for record in history if record.get('translation')][-limit:]
     if not records:
         return []
-    out = ['{| class="techroles-kpi-trend" style="border-collapse:collapse"',
-           '|+ ' + msg('techroles-kpi-trend-caption', _date_text(records[0]['date']),
-                       _date_text(records[-1]['date'])),
+    # The caption is a line of its own: as a table caption it would wrap to
+    # the width of a few thin bars.
+    out = [msg('techroles-kpi-trend-caption', _date_text(records[0]['date']),
+               _date_text(records[-1]['date'])),
+           '{| class="techroles-kpi-trend" style="border-collapse:collapse;'
+           f'border-bottom:1px solid {_OPEN}"',
            '|- style="vertical-align:bottom"']
     for record in records:
         share = _record_share(record)

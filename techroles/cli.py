@@ -64,10 +64,7 @@ def cmd_parse(args: Sequence[str]) -> int:
     from techroles import table
 
     try:
-        if opts.file == '-':
-            text = sys.stdin.read()
-        else:
-            text = Path(opts.file).read_text(encoding='utf-8')
+        text = sys.stdin.read() if opts.file == '-' else Path(opts.file).read_text('utf-8')
     except (OSError, UnicodeDecodeError) as exc:
         _error(f'{opts.file}: cannot read: {exc}')
         return EXIT_USAGE

@@ -25,3 +25,7 @@ class FetchError(TechrolesError):
 
 class ShutoffError(TechrolesError):
     """The on-wiki shutoff page is filled in: stop now (exit 3)."""
+
+
+class BotsExcludedError(PageContentError):
+    """``{{bots}}``/``{{nobots}}`` on the page excludes this bot: skipped, counts as done."""

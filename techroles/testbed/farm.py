@@ -336,7 +336,8 @@ class Farm:
             if wiki.dbname in self.pids:
                 continue
             log = open(self.wiki_dir(wiki.dbname) / 'server.log', 'ab')  # noqa: SIM115
-            env = {**os.environ, 'MW_CONFIG_FILE': str(self.wiki_dir(wiki.dbname) / 'LocalSettings.php')}
+            settings = self.wiki_dir(wiki.dbname) / 'LocalSettings.php'
+            env = {**os.environ, 'MW_CONFIG_FILE': str(settings)}
             proc = subprocess.Popen(
                 ['php', '-S', f'127.0.0.1:{self.ports[wiki.dbname]}', '-t', str(MW_INSTALL_PATH)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,

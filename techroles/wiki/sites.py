@@ -1,0 +1,131 @@
+"""Pywikibot sites by database name, as the operator's configuration defines them.
+
+A wiki named in a table is known by its database name (``frwiki``); it is
+reached as ``pywikibot.Site('fr', 'wikipedia')``, so the operator's family
+configuration (Pywikibot's own families in production, local family files on
+the test bed) decides where it is. Meta's site matrix, where the wiki has
+the SiteMatrix module, is authoritative on which wikis exist and which are
+closed; otherwise the offline data in ``techroles/data`` is.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import pywikibot
+from pywikibot.exceptions import Error as PywikibotError
+
+from techroles import wikis
+from techroles.errors import ConfigError, FetchError
+from techroles.wiki import api
+
+
+class UnknownWikiError(FetchError):
+    """A wiki named in a table does not exist, is closed or is not configured."""
+
+
+def site_from_key(key: str) -> pywikibot.site.APISite:
+    """``"family:code"`` (as in the configuration) → a Pywikibot site."""
+    family, sep, code = key.partition(':')
+    if not sep or not family or not code:
+        raise ConfigError(f'site {key!r}: expected "family:code", e.g. "meta:meta"')
+    try:
+        return pywikibot.Site(code, family)
+    except PywikibotError as exc:
+        raise ConfigError(f'site {key!r}: {exc}'.splitlines()[0]) from exc
+
+
+def dbname_of(site: pywikibot.site.APISite) -> str:
+    """The database name of a Pywikibot site (offline data, then siteinfo)."""
+    db = wikis.dbname_for(site.code, site.family.name)
+    if db:
+        return db
+    try:
+        return site.siteinfo['wikiid']
+    except (PywikibotError, KeyError):
+        return f'{site.code}{site.family.name}'
+
+
+def server_time(site: pywikibot.site.APISite) -> datetime:
+    """The wiki's clock (never the local one), timezone-aware UTC."""
+    api.count('setup')
+    return site.server_time().replace(tzinfo=timezone.utc)
+
+
+class Sites:
+    """Resolves database names to sites; remembers what it could not resolve."""
+
+    def __init__(self, meta: pywikibot.site.APISite) -> None:
+        self.meta = meta
+        self.meta_dbname = dbname_of(meta)
+        self._sites: dict[str, pywikibot.site.APISite] = {self.meta_dbname: meta}
+        self._errors: dict[str, str] = {}
+        self._matrix: dict[str, bool] | None = None
+        self._matrix_loaded = False
+        self._lock = threading.Lock()
+
+    def _sitematrix(self) -> dict[str, bool] | None:
+        """``{dbname: closed}`` from Meta's site matrix, or None without it."""
+        if self._matrix_loaded:
+            return self._matrix
+        self._matrix_loaded = True
+        try:
+            data = api.request(self.meta, 'setup', action='sitematrix', smlimit='max')
+        except FetchError as exc:
+            if 'sitematrix' in str(exc) or 'badvalue' in str(exc) or 'unknown_action' in str(exc):
+                return None
+            raise
+        matrix: dict[str, bool] = {}
+        for key, group in data.get('sitematrix', {}).items():
+            if key == 'count':
+                continue
+            entries = group if key == 'specials' else group.get('site', [])
+            for entry in entries:
+                if entry.get('private'):
+                    continue
+                matrix[entry['dbname']] = bool(entry.get('closed'))
+        self._matrix = matrix
+        return matrix
+
+    def site(self, dbname: str) -> pywikibot.site.APISite:
+        """The site of ``dbname`` or :class:`UnknownWikiError` with the reason."""
+        with self._lock:
+            if dbname in self._sites:
+                return self._sites[dbname]
+            if dbname in self._errors:
+                raise UnknownWikiError(self._errors[dbname])
+            try:
+                site = self._resolve(dbname)
+            except UnknownWikiError as exc:
+                self._errors[dbname] = str(exc)
+                raise
+            self._sites[dbname] = site
+            return site
+
+    def _resolve(self, dbname: str) -> pywikibot.site.APISite:
+        matrix = self._sitematrix()
+        if matrix is not None:
+            if dbname not in matrix:
+                raise UnknownWikiError(f'unknown wiki {dbname} (not in the site matrix)')
+            if matrix[dbname]:
+                raise UnknownWikiError(f'closed wiki {dbname}')
+        elif wikis.is_closed(dbname):
+            raise UnknownWikiError(f'closed wiki {dbname}')
+        pair = wikis.site_for_dbname(dbname)
+        if pair is None:
+            raise UnknownWikiError(f'unknown wiki {dbname}')
+        code, family = pair
+        try:
+            return pywikibot.Site(code, family)
+        except PywikibotError as exc:
+            raise UnknownWikiError(
+                f'wiki {dbname} ({family}:{code}) is not in the Pywikibot configuration: '
+                + str(exc).splitlines()[0]) from exc
+
+    def known(self, dbname: str) -> str | None:
+        """None when ``dbname`` resolves, else the reason it does not."""
+        try:
+            self.site(dbname)
+        except UnknownWikiError as exc:
+            return str(exc)
+        return None

@@ -77,7 +77,7 @@ def build_base_world(farm: Farm) -> World:
     world.edits('frwiki', 'Locked Larry', 2)
     world.lock('Locked Larry')
     world.log('metawiki', 'globalauth', 'setstatus', 'Admin', 'User:Locked Larry@global', 1,
-              {'4::added': ['locked'], '5::removed': []})
+              {'added': ['locked'], 'removed': []})
     world.edits('frwiki', 'Emma Email', 10)
     world.account('metawiki', 'Emma Email', email=True)
     world.edits('metawiki', 'Meta Only', 15)

@@ -1,0 +1,229 @@
+"""``techroles update`` end to end on the local wikis (issue: the main job)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from techroles import table
+from techroles.testbed.fixtures import World
+from techroles.testbed.humans import Human
+from tests.integration.helpers import (
+    AMBASSADORS, SHUTOFF, TRANSLATORS, config, put, run, statuses, text,
+)
+from tests.integration.world import EXPECTED, FR_TECH_PAGE, base_now
+
+
+pytestmark = pytest.mark.integration
+
+ROW_WIKI = {'نجمة الصباح': 'ar.wikipedia', 'Meta Only': 'Meta', 'Patch Runner': 'fr.wikipedia'}
+
+
+def everyone_page() -> str:
+    lines = ['Intro text people wrote.', '', '== Wikipedias ==',
+             '{| class="wikitable sortable"', '! Wiki !! Ambassador !! Status !! Notes']
+    for name in EXPECTED:
+        lines += ['|-', f'| {ROW_WIKI.get(name, "fr.wikipedia")} || [[User:{name}|{name}]] || '
+                        f'|| note of {name}']
+    lines += ['|}', '', 'Footer people wrote.']
+    return '\n'.join(lines) + '\n'
+
+
+def spans(page_text: str, lang: str = 'en') -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for tbl in table.parse_page(page_text, lang):
+        for row in tbl.rows:
+            for user, status in zip(row.users, row.statuses, strict=True):
+                out[user] = status
+    return out
+
+
+def test_every_status_and_its_precedence(wiki, tmp_path):
+    put(wiki, AMBASSADORS, everyone_page())
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    expected = dict(EXPECTED, **{'Patch Runner': 'inactive'})
+    assert statuses(outcome) == expected
+    after = text(wiki, AMBASSADORS)
+    assert spans(after) == expected
+    # Only the status cells changed: same rows, same people, same notes.
+    assert after.startswith('Intro text people wrote.') and after.endswith('Footer people wrote.\n')
+    for name in EXPECTED:
+        assert f'note of {name}' in after
+    assert [r.users for t in table.parse_page(before) for r in t.rows] == \
+        [r.users for t in table.parse_page(after) for r in t.rows]
+    people = {p['name']: p for p in outcome.report['people']}
+    now = base_now()
+    bob = people['Bob Stale']
+    assert bob['evidence']['wiki'] == 'frwiki' and 'revid' in bob['evidence']
+    assert bob['evidence']['timestamp'].startswith((now - timedelta(days=400)).date().isoformat())
+    assert (now - timedelta(days=400)).date().isoformat() in after  # the label's date
+    lucy = people['Lucy Logger']
+    assert 'logid' in lucy['evidence']  # active through a logged action
+    assert people['Old Name']['new_name'] == 'New Name'
+    assert people['Former Global']['new_name'] == 'Current Global'
+    assert 'New Name' in after and '[[User:Old Name|Old Name]]' in after  # entry never rewritten
+    saved = outcome.report['tables']
+    assert saved and saved[0]['saved'] is True
+    last = Human(wiki, 'metawiki').revisions(AMBASSADORS, limit=1)[0]
+    assert last['user'] == 'TechRolesBot' and last['bot'] is True
+    assert '#techroles' in last['comment']
+
+
+def test_a_second_run_saves_nothing(wiki, tmp_path):
+    put(wiki, AMBASSADORS, everyone_page())
+    cfg = config(tmp_path)
+    assert run('update', cfg, '-always').code == 0
+    revisions = len(Human(wiki, 'metawiki').revisions(AMBASSADORS))
+    outcome = run('update', cfg, '-always')
+    assert outcome.code == 0, outcome.stderr
+    assert len(Human(wiki, 'metawiki').revisions(AMBASSADORS)) == revisions
+    assert all(t['saved'] is False for t in outcome.report['tables'])
+    # The incremental run used the state store and still agrees.
+    assert statuses(outcome)['Sam Slipping'] == 'slipping'
+
+
+def test_simulate_shows_the_diff_and_saves_nothing(wiki, tmp_path):
+    put(wiki, AMBASSADORS, everyone_page())
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-simulate', '-always')
+    assert outcome.code == 0, outcome.stderr
+    assert text(wiki, AMBASSADORS) == before
+    assert 'techroles-status' in outcome.stdout + outcome.stderr  # the diff was shown
+    assert outcome.report['tables'][0]['saved'] is False
+    assert outcome.report['tables'][0]['reason'] == 'simulated'
+    assert statuses(outcome)['Bob Stale'] == 'inactive'
+
+
+def test_new_only_ever_replaces_inactive(wiki, tmp_path):
+    rows = lambda *names: everyone_page().split('|-')[0] + ''.join(  # noqa: E731
+        f'|-\n| fr.wikipedia || [[User:{n}]] || \n' for n in names) + '|}\n'
+    world = World(wiki, now=base_now())
+    world.page('metawiki', AMBASSADORS, [
+        (60, 'Admin', rows('Bob Stale')),
+        (10, 'Admin', rows('Bob Stale', 'Zero Edits', 'Alice Active')),
+    ])
+    world.apply()
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    got = statuses(outcome)
+    assert got == {'Bob Stale': 'inactive', 'Zero Edits': 'new', 'Alice Active': 'active'}
+    signup = (base_now() - timedelta(days=10)).date().isoformat()
+    assert signup in text(wiki, AMBASSADORS)
+
+
+def test_role_signals_are_evidence_unless_required(wiki, tmp_path):
+    put(wiki, 'Global message delivery/Targets/Tech ambassadors', '\n'.join([
+        f'* {{{{target | page = {FR_TECH_PAGE} | site = fr.wikipedia.org}}}}',
+        '* {{target|page=User talk:Emma Email|site=fr.wikipedia.org}}',
+        '{{#target:Tech/News|meta.wikimedia.org}}',
+    ]))
+    put(wiki, AMBASSADORS, everyone_page())
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    people = {p['name']: p for p in outcome.report['people']}
+    assert people['Alice Active']['signals'] == {
+        'proactive': True, 'supportive': True, 'reachable': True}
+    assert people['Emma Email']['signals']['reachable'] is True  # e-mail on Meta
+    assert people['Emma Email']['signals']['proactive'] is False
+    assert people['Patch Runner']['signals']['supportive'] is True
+    assert people['Emma Email']['status'] == 'active'
+    # Required: Emma (no community edit) is no longer counted active; Alice is.
+    put(wiki, AMBASSADORS, everyone_page())
+    outcome = run('update', config(tmp_path, required_signals=['proactive']), '-always')
+    got = statuses(outcome)
+    assert got['Alice Active'] == 'active'
+    assert got['Emma Email'] == 'inactive'
+
+
+def test_translating_signal(wiki, tmp_path):
+    world = World(wiki, now=base_now())
+    world.edits('metawiki', 'Traductrice Alpha', 5, title='Translations:Tech/News/2026/45/1/fr')
+    world.edits('metawiki', 'Traductrice Alpha', 5, title='Tech/News/2026/45/fr')
+    world.edits('metawiki', 'Traducteur Beta', 20, title='Translations:Tech/News/2026/45/1/de')
+    world.apply()
+    put(wiki, TRANSLATORS, '\n'.join([
+        '{| class="wikitable"', '! Language !! Translators !! Status',
+        '|-', '| français || [[User:Traductrice Alpha]] || ',
+        '|-', '| French || [[User:Traducteur Beta]] || ', '|}', '']))
+    cfg = config(tmp_path, tables=[{'site': 'meta:meta', 'page': TRANSLATORS,
+                                    'kind': 'translators'}])
+    outcome = run('update', cfg, '-always')
+    assert outcome.code == 0, outcome.stderr
+    people = {p['name']: p for p in outcome.report['people']}
+    assert people['Traductrice Alpha']['signals']['translating'] is True
+    assert people['Traducteur Beta']['signals']['translating'] is False  # wrong language
+    assert people['Traductrice Alpha']['status'] == 'active'
+
+
+def test_the_brake_refuses_a_wave_of_inactive_marks(wiki, tmp_path):
+    quiet = ['Bob Stale', 'Andy Autocreated', 'Zero Edits', 'Nobody Here']
+    lines = ['{| class="wikitable"', '! Wiki !! User !! Status']
+    for name in [*quiet, 'Alice Active']:
+        lines += ['|-', f'| fr.wikipedia || [[User:{name}]] || '
+                        f'<span class="techroles-status" data-user="{name}" '
+                        'data-status="active">Active</span>']
+    put(wiki, AMBASSADORS, '\n'.join([*lines, '|}', '']))
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 1
+    assert text(wiki, AMBASSADORS) == before
+    assert 'brake' in outcome.report['tables'][0]['reason']
+    assert 'brake' in outcome.stderr
+
+
+def test_the_shutoff_page_stops_the_run(wiki, tmp_path):
+    put(wiki, AMBASSADORS, everyone_page())
+    put(wiki, SHUTOFF, 'Stop: checking a complaint on the talk page.')
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 3
+    assert text(wiki, AMBASSADORS) == before
+    assert 'shutoff' in outcome.stderr and outcome.stderr.count('\n') >= 1
+
+
+def test_nobots_pages_are_skipped_with_a_warning(wiki, tmp_path):
+    put(wiki, AMBASSADORS, '{{nobots}}\n' + everyone_page())
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    assert text(wiki, AMBASSADORS) == before
+    assert 'nobots' in outcome.stderr
+
+
+def test_an_edit_conflict_keeps_the_person_who_signed_up_meanwhile(wiki, tmp_path, monkeypatch):
+    """A human adds a row between the bot's read and its save (with -always)."""
+    import pywikibot
+    from pywikibot import config as pwb_config
+
+    from techroles.config import load_file, validate
+    from techroles.wiki import jobs, pages
+
+    put(wiki, AMBASSADORS, everyone_page())
+    human = Human(wiki, 'metawiki')
+    original = pages.SavePath.save
+    calls = []
+
+    def save_after_a_human(self, snap, new_text, summary):
+        if not calls:
+            current = human.text(AMBASSADORS)
+            human.edit(AMBASSADORS, current.replace(
+                '|}', '|-\n| fr.wikipedia || [[User:Late Signup]] || || just joined\n|}'),
+                'signing up')
+        calls.append(snap.revid)
+        return original(self, snap, new_text, summary)
+
+    monkeypatch.setattr(pages.SavePath, 'save', save_after_a_human)
+    monkeypatch.setattr(pwb_config, 'simulate', False)
+    cfg_path = config(tmp_path)
+    cfg = validate(load_file(str(cfg_path)), source=str(cfg_path))
+    pywikibot.Site('meta', 'meta').login()
+    code = jobs.UpdateJob(cfg, always=True, report=str(tmp_path / 'r.json')).run()
+    assert code == 0
+    assert len(calls) == 2 and calls[0] != calls[1]  # re-read after the conflict
+    after = text(wiki, AMBASSADORS)
+    assert '[[User:Late Signup]]' in after and 'just joined' in after
+    got = spans(after)
+    assert got['Late Signup'] is None  # gets a status next run
+    assert got['Bob Stale'] == 'inactive'

@@ -1,0 +1,71 @@
+"""Benchmark of the table engine: parse + rewrite of a 2,000-row sign-up table.
+
+Run ``python -m techroles.tablebench``: it prints the wall time (not a timed
+test; the target is under one second). The table mixes the styles the
+engine meets on Meta: wiki notations, user links, signatures and templates,
+language lists, existing bot spans and notes; half the people change status.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from techroles import render, table
+from techroles.model import Decision, Status
+
+
+WIKIS = ('[[:fr:|fr.wikipedia]]', 'de.wikipedia', 'https://es.wikipedia.org', 'itwiki',
+         'Wikimedia Commons', 'fr.wiktionary', 'w:pt', 'Wikidata')
+STATUSES = (Status.ACTIVE, Status.SLIPPING, Status.INACTIVE, Status.NEW)
+
+
+def build(rows: int = 2000) -> tuple[str, dict[str, Decision]]:
+    """A page with one ``rows``-row table and a decision for every person."""
+    lines = ['== Tech ambassadors ==', '{| class="wikitable sortable"',
+             '! Wiki !! Ambassador !! Languages !! Status !! Notes']
+    decisions: dict[str, Decision] = {}
+    for i in range(rows):
+        name = f'Ambassador {i:04d}'
+        style = i % 4
+        if style == 0:
+            user = f'[[User:{name}|{name}]]'
+        elif style == 1:
+            user = f'{{{{u|{name}}}}}'
+        elif style == 2:
+            user = (f'[[User:{name}|{name}]] ([[User talk:{name}|talk]]) '
+                    '08:42, 25 September 2018 (UTC)')
+        else:
+            user = f'[[:fr:Utilisateur:{name}|{name}]]'
+        old = STATUSES[i % len(STATUSES)]
+        status = (f'<span class="techroles-status" data-user="{name}" '
+                  f'data-status="{old.value}">{old.value.title()}</span>') if i % 3 else ''
+        note = 'joined 2024' if i % 5 == 0 else ''
+        lines += ['|-', f'| {WIKIS[i % len(WIKIS)]} || {user} || fr, en || {status} || {note}']
+        new = STATUSES[(i + (i % 2)) % len(STATUSES)]
+        decisions[name] = Decision(name, new, since=date(2026, 1, 1))
+    lines.append('|}')
+    return '\n'.join(lines) + '\n', decisions
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the wall time of parse + rewrite; exit 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rows', type=int, default=2000)
+    args = parser.parse_args(argv)
+    text, decisions = build(args.rows)
+    start = time.perf_counter()
+    tables = table.parse_page(text)
+    parsed = time.perf_counter()
+    result = render.apply(text, decisions, label=lambda d: d.status.value.title())
+    done = time.perf_counter()
+    rows = sum(len(t.rows) for t in tables)
+    print(f'{rows} rows, {len(text)} characters: parse {parsed - start:.3f} s, '
+          f'rewrite {done - parsed:.3f} s, total {done - start:.3f} s '
+          f'({len(result.changes)} status changes)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -8,7 +8,10 @@ MediaWiki extension. Pure: no network, no pywikibot.
 Messages use MediaWiki's conventions: ``$1``… parameters and
 ``{{PLURAL:$1|one|other}}`` with the language's CLDR plural forms (explicit
 ``0=…``/``12=…`` forms work too). The fallback chain is the requested
-language, its base language (``fr-ca`` → ``fr``), then English.
+language, its base language (``fr-ca`` → ``fr``), then English. A language
+file that uses ``{{PLURAL:}}`` needs its rule in ``_PLURAL_RULES`` (a test
+checks this), because edit summaries and cell labels are plain text that no
+wiki expands.
 """
 from __future__ import annotations
 
@@ -190,8 +193,28 @@ def _split_args(text: str) -> list[str]:
     return parts
 
 
+_FORMATNUM_RE = re.compile(r'\{\{\s*formatnum:([^|{}]*)(?:\|[^{}]*)?\}\}')
+
+
+def _plural_number(text: str) -> float | None:
+    """The number a ``{{PLURAL:}}`` is about (``5``, ``1,234``, ``{{formatnum:5}}``)."""
+    text = text.strip()
+    wrapped = _FORMATNUM_RE.fullmatch(text)
+    if wrapped:
+        text = wrapped.group(1).strip()
+    try:
+        number = float(text.replace(',', ''))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _expand_plural(text: str, lang: str) -> str:
-    """Replace every ``{{PLURAL:n|…}}`` (innermost first) with its form."""
+    """Replace every ``{{PLURAL:n|…}}`` (innermost first) with its form.
+
+    A ``{{PLURAL:}}`` whose number is not a plain number (``{{formatnum:5}}``
+    is one) is left as written: on a wiki page the wiki expands it.
+    """
     start = text.find('{{PLURAL:')
     while start != -1:
         depth, i = 0, start
@@ -210,14 +233,12 @@ def _expand_plural(text: str, lang: str) -> str:
             return text  # unbalanced: leave as written
         inner = _expand_plural(text[start + len('{{PLURAL:'):i - 2], lang)
         number_text, *forms = _split_args(inner)
-        try:
-            number: float | None = float(number_text.strip().replace(',', ''))
-        except ValueError:
-            number = None
-        if number is not None and math.isfinite(number):
-            chosen = plural_form(lang, number, forms)
-        else:
-            chosen = forms[-1] if forms else ''  # not a number: the last ("other") form
+        number = _plural_number(number_text)
+        if number is None:
+            text = text[:start] + '{{PLURAL:' + inner + '}}' + text[i:]
+            start = text.find('{{PLURAL:', start + len(inner) + 11)
+            continue
+        chosen = plural_form(lang, number, forms)
         text = text[:start] + chosen + text[i:]
         start = text.find('{{PLURAL:', start + len(chosen))
     return text

@@ -978,40 +978,57 @@ def render_kpi_section(
 
 KPI_START = '<!-- techroles:kpi:start -->'
 KPI_END = '<!-- techroles:kpi:end -->'
-_START_RE = re.compile(r'<!--\s*techroles:kpi:start\s*-->')
-_END_RE = re.compile(r'<!--\s*techroles:kpi:end\s*-->')
 
 
-def replace_between_markers(page_text: str, new_section: str) -> str:
+def _marker_re(section: str, edge: str) -> re.Pattern[str]:
+    return re.compile(r'<!--\s*techroles:' + re.escape(section) + ':' + edge + r'\s*-->')
+
+
+def replace_between_markers(page_text: str, new_section: str, section: str = 'kpi') -> str:
     """``page_text`` with the bot's section replaced by ``new_section``.
 
-    Everything outside the markers stays byte for byte; without markers the
-    section is appended at the end (after a line break) with both markers.
-    Refuses (:class:`~techroles.errors.PageContentError`) when a marker is
+    The section sits between ``<!-- techroles:<section>:start -->`` and
+    ``<!-- techroles:<section>:end -->`` (``kpi`` for the KPI page; the status,
+    evidence and explanation pages use their own names). Everything outside
+    the markers stays byte for byte; without markers the section is appended
+    at the end (after a line break) with both markers. Refuses
+    (:class:`~techroles.errors.PageContentError`) when a marker is
     duplicated, alone or out of order, or when the markers sit inside
     ``<translate>`` (an edit there would outdate every translation). The
     markers' own spelling (spacing) is kept.
     """
-    if _START_RE.search(new_section) or _END_RE.search(new_section):
-        raise ValueError('the new section must not contain the KPI markers')
-    starts = list(_START_RE.finditer(page_text))
-    ends = list(_END_RE.finditer(page_text))
+    start_re, end_re = _marker_re(section, 'start'), _marker_re(section, 'end')
+    name = section.upper() if section == 'kpi' else section
+    if start_re.search(new_section) or end_re.search(new_section):
+        raise ValueError(f'the new section must not contain the {name} markers')
+    starts = list(start_re.finditer(page_text))
+    ends = list(end_re.finditer(page_text))
     if not starts and not ends:
         glue = '' if not page_text or page_text.endswith('\n') else '\n'
-        return f'{page_text}{glue}{KPI_START}\n{new_section}\n{KPI_END}\n'
+        return (f'{page_text}{glue}<!-- techroles:{section}:start -->\n{new_section}\n'
+                f'<!-- techroles:{section}:end -->\n')
     if len(starts) > 1 or len(ends) > 1:
-        raise PageContentError('KPI markers appear more than once; fix the page by hand')
+        raise PageContentError(f'{name} markers appear more than once; fix the page by hand')
     if not starts or not ends:
         which = 'end' if starts else 'start'
-        raise PageContentError(f'the KPI {which} marker is missing; fix the page by hand')
+        raise PageContentError(f'the {name} {which} marker is missing; fix the page by hand')
     start, end = starts[0], ends[0]
     if end.start() < start.end():
-        raise PageContentError('the KPI end marker comes before the start marker')
+        raise PageContentError(f'the {name} end marker comes before the start marker')
     before = page_text[:start.start()]
     if len(re.findall(r'<translate[ >]', before)) > before.count('</translate>'):
-        raise PageContentError('the KPI markers are inside <translate>; the bot will not '
+        raise PageContentError(f'the {name} markers are inside <translate>; the bot will not '
                                'edit translatable text')
     return f'{page_text[:start.end()]}\n{new_section}\n{page_text[end.start():]}'
+
+
+def section_between_markers(page_text: str, section: str) -> str | None:
+    """The text between a section's markers (None when there are none)."""
+    start = _marker_re(section, 'start').search(page_text)
+    end = _marker_re(section, 'end').search(page_text)
+    if not start or not end or end.start() < start.end():
+        return None
+    return page_text[start.end():end.start()]
 
 
 # == History ================================================================

@@ -118,9 +118,29 @@ $wgExtraNamespaces[1199] = 'Translations_talk';
 $wgNamespacesWithSubpages[1198] = true;
 $wgContentNamespaces = [ NS_MAIN ];
 
-## Interwiki prefixes between the farm's wikis, like Wikimedia's.
-$wgInterwikiCache = false;
-$wgLocalInterwikis = [];
+## Interwiki prefixes between the farm's wikis, as Wikimedia's map has them
+## (m:, mw:, w:fr:, wikt:fr:, c:, d: and the language codes), so links the
+## bot writes on one wiki point at the right local wiki.
+$wgHooks['InterwikiLoadPrefix'][] = static function ( $prefix, &$iwData ) use ( $wgTechrolesFarm ) {
+	$families = [ 'w' => 'wikipedia', 'wikipedia' => 'wikipedia', 'wikt' => 'wiktionary',
+		'wiktionary' => 'wiktionary', 'b' => 'wikibooks', 's' => 'wikisource', 'q' => 'wikiquote',
+		'v' => 'wikiversity', 'voy' => 'wikivoyage', 'n' => 'wikinews' ];
+	$specials = [ 'm' => 'meta', 'meta' => 'meta', 'mw' => 'mediawiki', 'mediawikiwiki' => 'mediawiki',
+		'c' => 'commons', 'commons' => 'commons', 'd' => 'wikidata', 'wikidata' => 'wikidata' ];
+	$prefix = strtolower( $prefix );
+	foreach ( $wgTechrolesFarm['wikis'] as $wiki ) {
+		$match = ( $specials[$prefix] ?? null ) === $wiki['family']
+			|| ( isset( $families[$prefix] ) && $families[$prefix] === $wiki['family'] )
+			|| ( $wiki['family'] === 'wikipedia' && $wiki['code'] === $prefix );
+		if ( $match ) {
+			$iwData = [ 'iw_prefix' => $prefix, 'iw_url' => $wiki['url'] . '/index.php/$1',
+				'iw_api' => $wiki['url'] . '/api.php', 'iw_wikiid' => $wiki['dbname'],
+				'iw_local' => 1, 'iw_trans' => 0 ];
+			return false;
+		}
+	}
+	return true;
+};
 
 ## Bundled extensions the real wikis also run.
 wfLoadExtension( 'ParserFunctions' );

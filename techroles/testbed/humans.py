@@ -76,6 +76,12 @@ class Human:
     def unblock(self, user: str) -> dict:
         return self.post(action='unblock', user=user, token=self.token())
 
+    def recent_changes(self, title: str, limit: int = 50) -> list[dict]:
+        """Recent changes of one page, newest first (they carry the bot flag)."""
+        data = self.get(action='query', list='recentchanges', rclimit=500,
+                        rcprop='title|user|flags|comment|ids|timestamp')
+        return [rc for rc in data['query']['recentchanges'] if rc['title'] == title][:limit]
+
     def revisions(self, title: str, limit: int = 50) -> list[dict]:
         data = self.get(action='query', prop='revisions', titles=title, rvlimit=limit,
                         rvprop='ids|timestamp|user|comment|flags|content', rvslots='main')

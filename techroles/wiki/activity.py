@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -154,55 +154,65 @@ class ActivityCollector:
         self._module_cache: dict[tuple[str, str], bool] = {}
 
     # -- public ------------------------------------------------------------
-    def collect(self, targets: Mapping[str, Target],
-                invalid: Iterable[str] = ()) -> dict[str, PersonFacts]:
-        """Facts for every target (``invalid`` names are answered without asking)."""
+    def collect(self, targets: Mapping[Hashable, Target],
+                invalid: Iterable[str] = ()) -> dict[Hashable, PersonFacts]:
+        """Facts for every target (``invalid`` names are answered without asking).
+
+        Targets are keyed by anything (the update job uses ``(page, name)``: a
+        person may be listed on several pages, checked on different wikis); a
+        person is asked for once per wiki whatever the number of targets.
+        """
         invalid = set(invalid)
-        names = [n for n in targets if n not in invalid]
-        facts: dict[str, PersonFacts] = {
-            n: PersonFacts(name=n, invalid=True, exists=False) for n in targets if n in invalid
+        facts: dict[Hashable, PersonFacts] = {
+            key: PersonFacts(name=t.name, invalid=True, exists=False)
+            for key, t in targets.items() if t.name in invalid
         }
-        if not names:
+        keys = [key for key, t in targets.items() if t.name not in invalid]
+        if not keys:
             return facts
+        names = sorted({targets[key].name for key in keys})
         self._refresh_from_meta_logs()
         global_info, global_error = self._global_facts(names)
         # Where to look: activity wikis, home wikis of translators, Meta (e-mail,
         # translations) and mediawiki.org (the supportive signal).
         plan: dict[str, set[str]] = defaultdict(set)
-        wikis_of: dict[str, set[str]] = {}
-        for name in names:
-            target = targets[name]
+        wikis_of: dict[Hashable, set[str]] = {}
+        all_wikis: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            target = targets[key]
             wikis = set(target.wikis) | {self.meta}
-            home = (global_info.get(name) or {}).get('home')
+            home = (global_info.get(target.name) or {}).get('home')
             if target.translator and home:
                 wikis.add(home)
-            wikis_of[name] = wikis
+            wikis_of[key] = wikis
+            all_wikis[target.name] |= wikis | set(target.block_wikis)
             for wiki in wikis | set(target.block_wikis) | {self.mediawiki}:
-                plan[wiki].add(name)
+                plan[wiki].add(target.name)
         results = self._run_parallel(
             {wiki: sorted(people) for wiki, people in plan.items()}, self._wiki_pass,
         )
-        # Logged actions: only for people whose latest edit is older than the
+        # Logged actions: only where the latest edit is older than the
         # slipping threshold.
-        stale: dict[str, list[str]] = defaultdict(list)
-        for name in names:
-            latest = self._latest(name, wikis_of[name], results, with_logs=False)
+        stale: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            name = targets[key].name
+            latest = self._latest(name, wikis_of[key], results, with_logs=False)
             if latest is None or latest.timestamp < self.slipping_cutoff:
-                for wiki in wikis_of[name]:
+                for wiki in wikis_of[key]:
                     result = results[wiki]
                     if result.error is None and name in result.users and \
                             result.users[name].exists:
-                        stale[wiki].append(name)
-        self._run_parallel(stale, lambda wiki, people: self._logs_pass(results[wiki], people))
-        renames = self._renames(
-            [n for n in names if not self._exists(n, wikis_of[n], targets[n], results,
-                                                 global_info)],
-            targets, results,
-        )
-        for name in names:
-            facts[name] = self._assemble(
-                targets[name], wikis_of[name], results, global_info, global_error,
-                renames.get(name, (None, None)),
+                        stale[wiki].add(name)
+        self._run_parallel({w: sorted(p) for w, p in stale.items()},
+                           lambda wiki, people: self._logs_pass(results[wiki], people))
+        missing = [n for n in names
+                   if not self._exists(n, all_wikis[n], results, global_info)]
+        renames = self._renames(missing, all_wikis, results)
+        for key in keys:
+            target = targets[key]
+            facts[key] = self._assemble(
+                target, wikis_of[key], results, global_info, global_error,
+                renames.get(target.name, (None, None)),
             )
         if self.store is not None:
             for wiki, result in results.items():
@@ -598,7 +608,7 @@ class ActivityCollector:
         return result
 
     # -- renames --------------------------------------------------------------
-    def _renames(self, missing: list[str], targets: Mapping[str, Target],
+    def _renames(self, missing: list[str], wikis_of: Mapping[str, set[str]],
                  results: Mapping[str, WikiResult]) -> dict[str, tuple[str | None, str | None]]:
         """``{old name: (new name or None, error or None)}`` from the rename logs."""
         out: dict[str, tuple[str | None, str | None]] = {}
@@ -610,7 +620,7 @@ class ActivityCollector:
                     continue
             found: str | None = None
             try:
-                for wiki in sorted(targets[name].wikis | {self.meta}):
+                for wiki in sorted(wikis_of[name] | {self.meta}):
                     if results.get(wiki) is None or results[wiki].error:
                         continue
                     site = self._site(wiki)
@@ -641,12 +651,12 @@ class ActivityCollector:
         return None
 
     # -- assembling -------------------------------------------------------------
-    def _exists(self, name: str, wikis: set[str], target: Target,
-                results: Mapping[str, WikiResult], global_info: Mapping[str, dict | None]) -> bool:
+    def _exists(self, name: str, wikis: Iterable[str], results: Mapping[str, WikiResult],
+                global_info: Mapping[str, dict | None]) -> bool:
         facts = global_info.get(name)
         if facts is not None and facts.get('exists'):
             return True
-        for wiki in wikis | set(target.block_wikis):
+        for wiki in wikis:
             user = results.get(wiki).users.get(name) if results.get(wiki) else None
             if user is not None and user.exists:
                 return True
@@ -685,7 +695,7 @@ class ActivityCollector:
         if rename[1]:
             problems.append(rename[1])
         gfacts = global_info.get(name) or {}
-        exists = self._exists(name, wikis, target, results, global_info)
+        exists = self._exists(name, wikis | set(target.block_wikis), results, global_info)
         latest = self._latest(name, wikis, results)
         edits = 0
         for wiki in wikis:

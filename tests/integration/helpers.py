@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from techroles.testbed.farm import Farm
+from techroles.testbed.fixtures import World
 from techroles.testbed.humans import Human
 from tests.conftest import subprocess_env
 
@@ -63,6 +64,16 @@ def put(farm: Farm, title: str, text: str, dbname: str = 'metawiki',
         summary: str = 'test set-up') -> None:
     """Save a page as a human (the farm's Admin)."""
     Human(farm, dbname).edit(title, text, summary)
+
+
+def signup(farm: Farm, page_text: str, title: str = AMBASSADORS, days_ago: float = 60) -> None:
+    """A sign-up page that has said ``page_text`` for ``days_ago`` days (backdated).
+
+    The import skips link updates, so the page's links tables are refreshed
+    afterwards, as an edit would have done.
+    """
+    World(farm).page('metawiki', title, [(days_ago, 'Admin', page_text)]).apply()
+    Human(farm, 'metawiki').post(action='purge', titles=title, forcelinkupdate=1)
 
 
 def text(farm: Farm, title: str, dbname: str = 'metawiki') -> str | None:

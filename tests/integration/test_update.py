@@ -9,7 +9,7 @@ from techroles import table
 from techroles.testbed.fixtures import World
 from techroles.testbed.humans import Human
 from tests.integration.helpers import (
-    AMBASSADORS, SHUTOFF, TRANSLATORS, config, put, run, statuses, text,
+    AMBASSADORS, SHUTOFF, TRANSLATORS, config, put, run, signup, statuses, text,
 )
 from tests.integration.world import EXPECTED, FR_TECH_PAGE, base_now
 
@@ -39,7 +39,7 @@ def spans(page_text: str, lang: str = 'en') -> dict[str, str | None]:
 
 
 def test_every_status_and_its_precedence(wiki, tmp_path):
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     before = text(wiki, AMBASSADORS)
     outcome = run('update', config(tmp_path), '-always')
     assert outcome.code == 0, outcome.stderr
@@ -48,7 +48,7 @@ def test_every_status_and_its_precedence(wiki, tmp_path):
     after = text(wiki, AMBASSADORS)
     assert spans(after) == expected
     # Only the status cells changed: same rows, same people, same notes.
-    assert after.startswith('Intro text people wrote.') and after.endswith('Footer people wrote.\n')
+    assert after.startswith('Intro text people wrote.') and after.endswith('Footer people wrote.')
     for name in EXPECTED:
         assert f'note of {name}' in after
     assert [r.users for t in table.parse_page(before) for r in t.rows] == \
@@ -66,13 +66,13 @@ def test_every_status_and_its_precedence(wiki, tmp_path):
     assert 'New Name' in after and '[[User:Old Name|Old Name]]' in after  # entry never rewritten
     saved = outcome.report['tables']
     assert saved and saved[0]['saved'] is True
-    last = Human(wiki, 'metawiki').revisions(AMBASSADORS, limit=1)[0]
+    last = Human(wiki, 'metawiki').recent_changes(AMBASSADORS, limit=1)[0]
     assert last['user'] == 'TechRolesBot' and last['bot'] is True
-    assert '#techroles' in last['comment']
+    assert '#techroles' in last['comment'] and 'now inactive' in last['comment']
 
 
 def test_a_second_run_saves_nothing(wiki, tmp_path):
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     cfg = config(tmp_path)
     assert run('update', cfg, '-always').code == 0
     revisions = len(Human(wiki, 'metawiki').revisions(AMBASSADORS))
@@ -85,7 +85,7 @@ def test_a_second_run_saves_nothing(wiki, tmp_path):
 
 
 def test_simulate_shows_the_diff_and_saves_nothing(wiki, tmp_path):
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     before = text(wiki, AMBASSADORS)
     outcome = run('update', config(tmp_path), '-simulate', '-always')
     assert outcome.code == 0, outcome.stderr
@@ -119,7 +119,7 @@ def test_role_signals_are_evidence_unless_required(wiki, tmp_path):
         '* {{target|page=User talk:Emma Email|site=fr.wikipedia.org}}',
         '{{#target:Tech/News|meta.wikimedia.org}}',
     ]))
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     outcome = run('update', config(tmp_path), '-always')
     assert outcome.code == 0, outcome.stderr
     people = {p['name']: p for p in outcome.report['people']}
@@ -143,7 +143,7 @@ def test_translating_signal(wiki, tmp_path):
     world.edits('metawiki', 'Traductrice Alpha', 5, title='Tech/News/2026/45/fr')
     world.edits('metawiki', 'Traducteur Beta', 20, title='Translations:Tech/News/2026/45/1/de')
     world.apply()
-    put(wiki, TRANSLATORS, '\n'.join([
+    signup(wiki, title=TRANSLATORS, page_text='\n'.join([
         '{| class="wikitable"', '! Language !! Translators !! Status',
         '|-', '| français || [[User:Traductrice Alpha]] || ',
         '|-', '| French || [[User:Traducteur Beta]] || ', '|}', '']))
@@ -164,7 +164,7 @@ def test_the_brake_refuses_a_wave_of_inactive_marks(wiki, tmp_path):
         lines += ['|-', f'| fr.wikipedia || [[User:{name}]] || '
                         f'<span class="techroles-status" data-user="{name}" '
                         'data-status="active">Active</span>']
-    put(wiki, AMBASSADORS, '\n'.join([*lines, '|}', '']))
+    signup(wiki, '\n'.join([*lines, '|}', '']))
     before = text(wiki, AMBASSADORS)
     outcome = run('update', config(tmp_path), '-always')
     assert outcome.code == 1
@@ -174,7 +174,7 @@ def test_the_brake_refuses_a_wave_of_inactive_marks(wiki, tmp_path):
 
 
 def test_the_shutoff_page_stops_the_run(wiki, tmp_path):
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     put(wiki, SHUTOFF, 'Stop: checking a complaint on the talk page.')
     before = text(wiki, AMBASSADORS)
     outcome = run('update', config(tmp_path), '-always')
@@ -184,7 +184,7 @@ def test_the_shutoff_page_stops_the_run(wiki, tmp_path):
 
 
 def test_nobots_pages_are_skipped_with_a_warning(wiki, tmp_path):
-    put(wiki, AMBASSADORS, '{{nobots}}\n' + everyone_page())
+    signup(wiki, '{{nobots}}\n' + everyone_page())
     before = text(wiki, AMBASSADORS)
     outcome = run('update', config(tmp_path), '-always')
     assert outcome.code == 0, outcome.stderr
@@ -200,7 +200,7 @@ def test_an_edit_conflict_keeps_the_person_who_signed_up_meanwhile(wiki, tmp_pat
     from techroles.config import load_file, validate
     from techroles.wiki import jobs, pages
 
-    put(wiki, AMBASSADORS, everyone_page())
+    signup(wiki, everyone_page())
     human = Human(wiki, 'metawiki')
     original = pages.SavePath.save
     calls = []

@@ -357,7 +357,8 @@ class _Collector:
                 elif node.title is not None:
                     self.walk(node.title)
             elif isinstance(node, Tag):
-                if tag_name(node) in _SKIP_TAGS or node.contents is None:
+                if tag_name(node) in _SKIP_TAGS or node.contents is None \
+                        or node.wiki_markup == '{|':  # a nested table is not this cell's list
                     continue
                 self.walk(node.contents)
 

@@ -61,8 +61,7 @@ SORT_RANK: dict[Status, int] = {
 _ESCAPES = {
     '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '|': '&#124;',
     '{': '&#123;', '}': '&#125;', '[': '&#91;', ']': '&#93;', '~': '&#126;', '=': '&#61;',
-    '!': '&#33;', ':': '&#58;', '_': '&#95;', '*': '&#42;', '#': '&#35;', '-': '&#45;',
-    '\n': '&#10;', '\r': '&#13;', '\t': '&#9;',
+    '!': '&#33;', ':': '&#58;', '_': '&#95;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;',
 }
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _BR = '<br />'
@@ -71,9 +70,11 @@ _BR = '<br />'
 def escape(text: str) -> str:
     """Make text inert inside a cell and inside an attribute value.
 
-    ``& < > " ' | { } [ ] ~ = ! : _ * # -`` and line breaks become character
-    references, so ``|}``, ``{{``, ``<script>``, ``[[Category:X]]``, ``~~~~``,
-    ``<!--``, ``__NOTOC__`` and ``ISBN``-style magic stay text.
+    ``& < > " ' | { } [ ] ~ = ! : _`` and line breaks become character
+    references and control characters are dropped, so ``|}``, ``{{``,
+    ``<script>``, ``[[Category:X]]``, ``~~~~``, ``<!--``, ``__NOTOC__``,
+    ``!!`` and free ``https://`` links stay text. (The span never starts a
+    line, so line-start markup such as ``*``, ``#`` or ``----`` is inert.)
     """
     return ''.join(ch if ch >= ' ' or ch in '\n\r\t' else '' for ch in text
                    ).translate(_ESCAPE_TABLE)
@@ -183,7 +184,12 @@ class _Renderer:
         done: set[int] = set()
         for data in table.rows:
             cell = data.status
-            if cell is None or id(cell) in done:
+            if cell is None:
+                if any(self.decision(u) for u in data.row.users):
+                    self.result.skipped.append(Skipped(table.index, data.row.line,
+                                                       'the row has no status cell'))
+                continue
+            if id(cell) in done:
                 continue
             done.add(id(cell))
             rows = [table.rows[i] for i in cell.rows]
@@ -266,7 +272,7 @@ class _Renderer:
         for other in users[position + 1:]:
             span = span_for(other, users, cell.spans)
             if span is not None:
-                return span.start
+                return span.anchor
         return cell.insert_at
 
     def joined(self, where: int, texts: list[str], cell: StatusCell) -> str:
@@ -274,7 +280,7 @@ class _Renderer:
         body = _BR.join(texts)
         if any(s.end == where for s in cell.spans):
             return _BR + body
-        if any(s.start == where for s in cell.spans):
+        if any(s.anchor == where for s in cell.spans):
             return body + _BR
         before = self.text[cell.cell.content_start:where]
         if _meaningful(before):
@@ -299,7 +305,8 @@ class _Renderer:
             if str(attr.name).strip().lower() == 'data-sort-value':
                 head = attr.pad_first + str(attr.name) + attr.pad_before_eq
                 if attr.value is None:
-                    self.edits.append((pos + len(head), pos + size, f'="{value}"', 0))
+                    name_end = pos + len(attr.pad_first) + len(str(attr.name))
+                    self.edits.append((name_end, name_end, f'="{value}"', 0))
                 else:
                     start = pos + len(head) + 1 + len(attr.pad_after_eq) + len(attr.quotes or '')
                     end = start + len(str(attr.value))

@@ -248,6 +248,13 @@ class Span:
     user: str | None
     status: str | None
     manual: bool = False
+    #: Where the span's own text begins, its manual marker included: a new
+    #: span inserted before this one goes here, so the marker stays with it.
+    anchor: int = -1
+
+    def __post_init__(self) -> None:
+        if self.anchor < 0:
+            self.anchor = self.start
 
 
 @dataclass
@@ -684,10 +691,10 @@ class _Reader:
             self.translate, found.start, found.start + 2)
         rows = self.rows(found.node, found.start)
         grid_ok = self.grid(table, rows, label)
+        self.headers(table, rows, label)
         if not grid_ok:
             table.broken = True
             return table
-        self.headers(table, rows, label)
         if table.columns.get('user') is None:
             table.broken = True
             heads = ', '.join(repr(c.text().strip()) for r in table.header_rows for c in r)
@@ -745,7 +752,7 @@ class _Reader:
         for r, (cells, _a, _b) in enumerate(rows):
             if not cells:
                 continue
-            if all(c.header for c in cells):
+            if all(c.header for c in cells) and not (header_rows and self._names_people(cells)):
                 header_rows.append(r)
                 continue
             break
@@ -797,19 +804,21 @@ class _Reader:
             self.data_row(table, r, cells, grid, row_end, status_cells, seen, label)
 
     def row_kind(self, table: ParsedTable, cells: list[Cell], grid: dict[int, Cell]) -> str:
+        """``empty``, ``subheading`` (only ``!`` cells), ``note`` (one cell spanning
+        several columns) or ``data``."""
         if not cells:
             return 'empty'
-        if (all(c.header for c in cells) and len(cells) <= 1) or all(
-                c.header and c.colspan > 1 for c in cells):
-            return 'note' if cells[0].colspan > 1 or table.ncols <= 1 else 'subheading'
-        if len(cells) == 1 and cells[0].colspan > 1 and \
-                cells[0].col + cells[0].colspan >= table.ncols:
+        if all(c.header for c in cells) and not self._names_people(cells):
+            return 'subheading'
+        if len(cells) == 1 and cells[0].colspan > 1:
             return 'note'
         if all(self._blank(c) for c in cells):
             return 'empty'
-        if all(c.header for c in cells):
-            return 'subheading'
         return 'data'
+
+    def _names_people(self, cells: list[Cell]) -> bool:
+        """True when a row of ``!`` cells lists people (a table written with ``!`` only)."""
+        return any(self.people(c).people or self.people(c).unresolved for c in cells)
 
     @staticmethod
     def _blank(cell: Cell) -> bool:
@@ -842,6 +851,8 @@ class _Reader:
         if not user_cells:
             errors.append(f'{where}: the row has no user cell')
         for cell in user_cells:
+            if _holds_table(cell):
+                errors.append(f'{where}: the user cell holds a nested table; it is not read')
             found = self.people(cell)
             for name in found.names:
                 if name not in users:
@@ -849,13 +860,17 @@ class _Reader:
             for raw in found.unresolved:
                 unresolved.append(raw)
                 errors.append(f'{where}: cannot read the user name in {_short(raw)}')
-            if not found.people and not found.unresolved and not self._blank(cell):
+            if found.people or found.unresolved:
+                continue
+            if self._blank(cell):
+                errors.append(f'{where}: the user cell is empty')
+            else:
                 errors.append(f'{where}: no user link or user template in '
                               f'{_short(cell.text().strip() or str(cell.contents).strip())}')
         for name in users:
             reason = names.invalid_reason(name)
             if reason:
-                errors.append(f'{where}: invalid user name {name!r} ({reason})')
+                errors.append(f'{where}: invalid user name {_short(name, 80)} ({reason})')
         row_wikis: list[str] = []
         if 'wiki' in table.spans:
             start, stop = table.spans['wiki']
@@ -921,15 +936,17 @@ class _Reader:
         manual = False
         blocked = None
         pending_marker = False
+        marker_at = -1
 
         def walk(code: Wikicode, start: int) -> None:
-            nonlocal manual, pending_marker, blocked
+            nonlocal manual, pending_marker, blocked, marker_at
             for node, a, b in iter_offsets(code, start):
                 if isinstance(node, Comment):
                     if node.contents.strip().lower() == MANUAL_MARKER:
                         if pending_marker:
                             manual = True
                         pending_marker = True
+                        marker_at = a
                     continue
                 if isinstance(node, Text) and not node.value.strip():
                     continue
@@ -939,7 +956,8 @@ class _Reader:
                     spans.append(Span(a, b, self.text[a:b],
                                       names.normalize_name(user) if user else None,
                                       (_attr(node, 'data-status') or '').strip() or None,
-                                      manual=pending_marker))
+                                      manual=pending_marker,
+                                      anchor=marker_at if pending_marker else a))
                     pending_marker = False
                     continue
                 if pending_marker:
@@ -959,6 +977,10 @@ class _Reader:
         in_translate = _overlaps(self.translate, cell.start, cell.end)
         return StatusCell(cell=cell, spans=spans, manual=manual, in_translate=in_translate,
                           insert_at=insert_point(cell), blocked=blocked)
+
+
+def _holds_table(cell: Cell) -> bool:
+    return any(isinstance(n, Tag) and n.wiki_markup == '{|' for n in cell.contents.nodes)
 
 
 def _is_bot_span(tag: Tag) -> bool:

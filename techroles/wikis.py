@@ -47,7 +47,7 @@ _BIDI = re.compile('[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]')
 _SPACES = re.compile('[ _\t\n\r\f\v\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+')
 #: Separators between several wikis or languages written in one cell.
 _SEPARATORS = re.compile(r'\s*(?:[,;/\n·•・、،؛|+]|\s-\s|\s–\s|\s—\s|'
-                         r'\b(?:and|et|und|y|e|i|og|en|ve|и|و)\b(?=\s))\s*', re.IGNORECASE)
+                         r'\b(?:and|und|y|e|i|og|ve|и|و)\b(?=\s))\s*', re.IGNORECASE)
 #: Babel-box level suffixes on language codes: ``de-N``, ``en-3``.
 _BABEL_LEVEL = re.compile(r'^(?P<code>[a-z]{2,3}(?:-[a-z0-9]+)*)-(?:[0-5]|n)$')
 #: Little words between a project and its language ("Wikipedia in French").
@@ -303,10 +303,11 @@ def resolve_wiki(notation: str) -> str | None:
         if family in data['single']:
             return data['single'][family] if not rest.strip(' .-()') else None
         words = [w for w in re.split(r'[\s()\[\],:.-]+', rest) if w]
-        words = [w for w in words if w not in _FILLERS]
-        if not words:
-            return None
-        lang = resolve_language(' '.join(words))
+        content = [w for w in words if w not in _FILLERS]
+        lang = None
+        for attempt in (content, words):  # "Wikipedia (de)": 'de' is no filler there
+            if attempt and lang is None:
+                lang = resolve_language(' '.join(attempt))
         return dbname_for(lang, family) if lang else None
     lang = resolve_language(text)
     if lang:
@@ -414,7 +415,7 @@ def _segments(code: Wikicode) -> list[tuple[str, object]]:
                 out.append(('link', node))
             elif isinstance(node, Tag):
                 tag = names.tag_name(node)
-                if tag in _SKIP:
+                if tag in _SKIP or node.wiki_markup == '{|':
                     continue
                 inline = (tag in _INLINE and not node.wiki_markup) or \
                     node.wiki_markup in _BOLD_ITALIC

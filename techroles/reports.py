@@ -189,7 +189,8 @@ def evidence_section(rows: Sequence[EvidenceRow], *, lang: str, here: str, check
                      .isoformat(), row.window_end.date().isoformat())
         found = _found(decision, lang, here)
         links = ' · '.join([
-            link(f'm:Special:GlobalContributions/{row.name}', msg('techroles-evidence-globalcontribs')),
+            link(f'm:Special:GlobalContributions/{row.name}',
+                 msg('techroles-evidence-globalcontribs')),
             link(f'm:Special:CentralAuth/{row.name}', msg('techroles-evidence-centralauth')),
         ])
         out += [

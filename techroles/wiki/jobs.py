@@ -1,45 +1,36 @@
-"""The jobs: ``update`` (sign-up tables), ``kpi`` (the KPI page), ``run`` (both).
+"""What every job shares, and the entry points of ``update``, ``kpi``, ``run``, ``explain``.
 
-A job wires the pure core to the wiki layer: read the configuration, read
-each sign-up page once, find the people (``table``), collect their activity
-(``activity``), decide a status per person (``policy``), write the spans
-(``render``), check the brake and the limits, and save through the one save
-path (``pages.SavePath``). Problems are printed to stderr one line each
-(``ERROR site:page[ table N][ line L]: message``) and collected for the
-report and the status page.
+A job wires the pure core to the wiki layer. This module holds the parts
+they share: loading the configuration (the file, then the on-wiki page, which
+is accepted only from a safe place), the Pywikibot bot object whose
+``userPut`` every save goes through, the problems printed one line each to
+stderr (``ERROR site:page[ table N][ line L]: message``), the bot-owned
+sections of pages (status, evidence, explanation, KPI) and the status page
+written after every run.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
 
 import pywikibot
-from dateutil.relativedelta import relativedelta
 from pywikibot import config as pwb_config
 from pywikibot.bot import BaseBot
 from pywikibot.exceptions import EditConflictError
 
 from techroles import config as tr_config
-from techroles import i18n, names, policy, render, table
-from techroles.errors import (
-    BotsExcludedError,
-    ConfigError,
-    FetchError,
-    PageContentError,
-    ShutoffError,
-)
-from techroles.model import Decision, PersonFacts, SignupTable, Status
-from techroles.wiki import api, pages
-from techroles.wiki.activity import ActivityCollector, Target
-from techroles.wiki.pages import PageSnapshot, SavePath, place, site_key
-from techroles.wiki.sites import Sites, dbname_of, server_time, site_from_key
+from techroles import i18n, kpi, reports
+from techroles.errors import BotsExcludedError, ConfigError, FetchError, PageContentError
+from techroles.wiki import pages
+from techroles.wiki.pages import SavePath, place, site_key
+from techroles.wiki.sites import Sites, site_from_key
 from techroles.wiki.store import StateStore
 
 
@@ -65,28 +56,8 @@ class Problem:
         return f'{self.severity.upper()} {where}: {self.message}'
 
 
-@dataclass
-class PageWork:
-    """One configured sign-up page through one run."""
-
-    spec: tr_config.TableSpec
-    site: pywikibot.site.APISite
-    snap: PageSnapshot
-    lang: str
-    tables: list[SignupTable] = field(default_factory=list)
-    #: person -> rows (table index, Row) where the person is written usably.
-    rows: dict[str, list] = field(default_factory=lambda: defaultdict(list))
-    decisions: dict[str, Decision] = field(default_factory=dict)
-    facts: dict[str, PersonFacts] = field(default_factory=dict)
-    previous: dict[str, str | None] = field(default_factory=dict)
-
-    @property
-    def place(self) -> str:
-        return place(self.site, self.spec.page)
-
-
 class TechrolesBot(BaseBot):
-    """Pywikibot's bot machinery for techroles: options, ``userPut``, counters."""
+    """Pywikibot's bot machinery: ``-always``, ``userPut`` (diff, no-op skip), counters."""
 
     update_options: ClassVar[dict] = {
         'limit': None,
@@ -94,12 +65,85 @@ class TechrolesBot(BaseBot):
     }
 
 
+@dataclass
+class ConfigSource:
+    """Where the configuration of a run came from."""
+
+    path: str
+    #: (title, revid) of the on-wiki page whose values were used.
+    wiki_page: tuple[str, int] | None = None
+    #: Why the on-wiki page was not used (the run then stops with exit 2).
+    wiki_error: str | None = None
+
+
+def load_configuration(path: str) -> tuple[tr_config.Config, ConfigSource]:
+    """The file's configuration, overridden by the on-wiki page when it is valid.
+
+    The on-wiki page is accepted only as a ``.json`` page in the bot's or an
+    operator's user space, or as a page whose edit protection is ``sysop``:
+    nobody can steer the bot by editing an open page. A file error raises
+    :class:`ConfigError`; an on-wiki page that is unacceptable or invalid is
+    not used at all and is reported in ``ConfigSource.wiki_error``.
+    """
+    raw = tr_config.load_file(path)
+    cfg = tr_config.validate(raw, source=path)
+    source = ConfigSource(path)
+    ref = cfg.wiki_config_page
+    if ref is None:
+        return cfg, source
+    site = site_from_key(ref.site)
+    where = place(site, ref.title)
+    try:
+        snap = pages.read(site, ref.title)
+    except FetchError as exc:
+        source.wiki_error = f'{where}: cannot read the on-wiki configuration: {exc}'
+        return cfg, source
+    if not snap.exists:
+        source.wiki_error = f'{where}: the on-wiki configuration page does not exist'
+        return cfg, source
+    reason = _unsafe_config_page(snap, cfg)
+    if reason:
+        source.wiki_error = f'{where}: {reason}'
+        return cfg, source
+    try:
+        wiki_raw = tr_config.loads(snap.text, source=where)
+        merged = tr_config.merge(raw, wiki_raw, None, file_source=path, wiki_source=where)
+    except ConfigError as exc:
+        source.wiki_error = str(exc)
+        return cfg, source
+    source.wiki_page = (ref.title, snap.revid)
+    return merged, source
+
+
+def _unsafe_config_page(snap: pages.PageSnapshot, cfg: tr_config.Config) -> str | None:
+    """Why a configuration page may not steer the bot (None when it may)."""
+    page = snap.page
+    title = page.title(with_ns=False)
+    if page.namespace() == 2 and title.endswith('.json'):
+        owner = title.split('/', 1)[0]
+        allowed = {pywikibot.tools.first_upper(n) for n in cfg.operators}
+        username = page.site.username()
+        if username:
+            allowed.add(username.split('@', 1)[0])
+        if owner in allowed:
+            return None
+        return (f'the configuration page is in the user space of {owner}, who is neither the '
+                'bot nor an operator: not used')
+    protection = page.protection().get('edit')
+    if protection and protection[0] == 'sysop':
+        return None
+    return ('the configuration page must be a .json page in the bot\'s or an operator\'s user '
+            'space, or be protected (edit=sysop): not used')
+
+
 class Job:
-    """What ``update`` and ``kpi`` share: configuration, sites, store, report."""
+    """What ``update`` and ``kpi`` share: configuration, sites, store, problems."""
 
     def __init__(self, cfg: tr_config.Config, *, always: bool = False,
-                 report: str | None = None, limit: int | None = None) -> None:
+                 report: str | None = None, limit: int | None = None,
+                 source: ConfigSource | None = None) -> None:
         self.cfg = cfg
+        self.source = source or ConfigSource('')
         self.report_path = report
         self.problems: list[Problem] = []
         self.bot = TechrolesBot(always=always, limit=limit, report=report)
@@ -108,6 +152,9 @@ class Job:
         self.store = StateStore(self._store_path())
         self.simulate = bool(pwb_config.simulate)
         self.now: datetime | None = None
+        self.save_path = SavePath(self.bot, self.page_site(cfg.shutoff_page))
+        #: (place, title on the status page's wiki or None, cells, revid) per save.
+        self.changes: list[tuple[str, str | None, int, int | None]] = []
 
     def _store_path(self) -> Path:
         path = Path(self.cfg.state_store)
@@ -126,400 +173,201 @@ class Job:
             return None
         return site_from_key(ref.site), ref.title
 
+    def language(self, site: pywikibot.site.APISite) -> str:
+        """The language of text the bot writes on ``site``."""
+        return self.cfg.language or site.lang
+
     def write_report(self, data: dict) -> None:
         if not self.report_path:
             return
         path = Path(self.report_path)
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + '\n', encoding='utf-8')
 
+    def write_section(self, ref: tr_config.PageRef | None, section: str, text: str,
+                      summary_key: str, *summary_params: object) -> bool:
+        """Write a bot-owned section of a page between its markers; True if saved.
 
-class UpdateJob(Job):
-    """Check every listed person and update the status cells of the tables."""
-
-    def __init__(self, cfg: tr_config.Config, **kwargs) -> None:
-        super().__init__(cfg, **kwargs)
-        self.thresholds = policy.Thresholds(cfg.active_days, cfg.slipping_days, cfg.grace_days)
-        self.remaining = kwargs.get('limit')
-        self.save_path = SavePath(self.bot, self.page_site(cfg.shutoff_page))
-        self.report: dict = {'tables': [], 'people': []}
-
-    # -- reading ---------------------------------------------------------------
-    def load(self, spec: tr_config.TableSpec) -> PageWork | None:
-        site = site_from_key(spec.site)
-        snap = pages.read(site, spec.page)
-        lang = spec.lang or site.lang
-        work = PageWork(spec, site, snap, lang)
-        if not snap.exists:
-            self.problem(work.place, 'the page does not exist')
-            self.report['tables'].append(self._table_entry(work, None, False,
-                                                           'the page does not exist'))
-            return None
-        self._parse(work)
-        return work
-
-    def _parse(self, work: PageWork) -> None:
-        """Parse ``work.snap.text`` and collect the usable rows per person."""
-        work.tables = table.parse_page(work.snap.text, work.lang, **self._parse_options())
-        work.rows = defaultdict(list)
-        for tbl in work.tables:
-            usable = tbl.kind == work.spec.kind and not tbl.broken
-            for problem in tbl.errors:
-                if usable or tbl.kind == work.spec.kind:
-                    self.problem(work.place, problem.message, severity='warning',
-                                 table_index=tbl.index, line=problem.line)
-            if not usable:
-                continue
-            for row in tbl.rows:
-                if row.unresolved or row.in_translate:
-                    continue
-                bad_wiki = [w for w in row.wikis if self.sites.known(w)]
-                for wiki in bad_wiki:
-                    self.problem(work.place, self.sites.known(wiki) or wiki, severity='warning',
-                                 table_index=tbl.index, line=row.line)
-                if bad_wiki:
-                    continue
-                for user, status in zip(row.users, row.statuses, strict=True):
-                    work.rows[user].append((tbl.index, row))
-                    work.previous.setdefault(user, status)
-
-    def _parse_options(self) -> dict:
-        options = {}
-        if self.cfg.column_aliases:
-            options['aliases'] = self.cfg.column_aliases
-        if self.cfg.user_templates:
-            options['user_templates'] = self.cfg.user_templates
-        return options
-
-    def targets(self, work: PageWork) -> dict[tuple[str, str], Target]:
-        translator = work.spec.kind == 'translators'
-        meta_db = self.sites.meta_dbname
-        out = {}
-        for name, rows in work.rows.items():
-            wikis = frozenset(w for _, row in rows for w in row.wikis)
-            languages = frozenset(lang for _, row in rows for lang in row.languages)
-            block = frozenset({meta_db}) if translator else (wikis or frozenset({meta_db}))
-            out[(work.place, name)] = Target(name, wikis, block, languages, translator)
-        return out
-
-    # -- deciding ----------------------------------------------------------------
-    def collect(self, works: list[PageWork]) -> None:
-        targets: dict[tuple[str, str], Target] = {}
-        invalid: set[str] = set()
-        for work in works:
-            targets.update(self.targets(work))
-            invalid |= {n for n in work.rows if not names.is_valid_name(n)}
-        for wiki in {w for t in targets.values() for w in t.wikis | t.block_wikis}:
-            self.sites.known(wiki)  # resolve sites before the worker threads start
-        collector = ActivityCollector(
-            self.sites.site, now=self.now, active_days=self.cfg.active_days,
-            slipping_days=self.cfg.slipping_days, store=self.store,
-            concurrency=self.cfg.concurrency, proactive_pages=self.proactive_pages(),
-            tech_news_prefix=self.cfg.tech_news.prefix, meta=self.sites.meta_dbname,
-        )
-        facts = collector.collect(targets, invalid=invalid)
-        for work in works:
-            new = self.listed_since(work)
-            for name in work.rows:
-                fact = facts[(work.place, name)]
-                if new is None:
-                    fact = _replace(fact, complete=False,
-                                    problems=(*fact.problems, 'page history unreadable'))
-                elif name in new:
-                    fact = _replace(fact, listed_since=new[name])
-                work.facts[name] = fact
-                work.decisions[name] = policy.decide(
-                    fact, self.now, self.thresholds,
-                    required_signals=self.cfg.required_signals)
-
-    def listed_since(self, work: PageWork) -> dict[str, datetime] | None:
-        """When people signed up within the grace window (None if unreadable)."""
-        cutoff = self.now + relativedelta(days=-self.cfg.grace_days)
-        names_now = list(work.rows)
-
-        def people_in(text: str) -> set[str]:
-            found: set[str] = set()
-            for tbl in table.parse_page(text, work.lang, **self._parse_options()):
-                if tbl.kind == work.spec.kind:
-                    found |= set(tbl.people())
-            return found
-
-        try:
-            return pages.listed_since(work.site, work.spec.page, cutoff, names_now, people_in)
-        except FetchError as exc:
-            self.problem(work.place, f'cannot read the page history: {exc}')
-            return None
-
-    def proactive_pages(self) -> dict[str, list[str]]:
-        """Community technical pages: the delivery list's targets + configuration."""
-        from techroles import delivery
-
-        out: dict[str, list[str]] = defaultdict(list)
-        ref = self.cfg.delivery_list
-        if ref is not None:
-            try:
-                site = site_from_key(ref.site)
-                snap = pages.read(site, ref.title)
-                if snap.exists:
-                    for target in delivery.parse_targets(snap.text, snap.content_model):
-                        db = delivery.target_dbname(target, default=dbname_of(site))
-                        if db and not delivery.is_subscriber(target.title):
-                            out[db].append(target.title)
-            except (FetchError, PageContentError) as exc:
-                self.problem(place(self.meta, ref.title), f'delivery list unreadable: {exc}',
-                             severity='warning')
-        for wiki, titles in (self.cfg.proactive_pages or {}).items():
-            out[wiki].extend(titles)
-        return dict(out)
-
-    # -- writing -------------------------------------------------------------------
-    def label(self, lang: str):
-        overrides = self.cfg.labels
-
-        def label(decision: Decision) -> str:
-            return i18n.status_label(decision, lang, overrides)
-
-        return label
-
-    def plan(self, work: PageWork, text: str) -> tuple[str, list, dict[int, str]]:
-        """Render the decisions into ``text``; apply brake, limit and ceiling.
-
-        Returns the new text, the cell changes made and, per table index, why
-        its changes were withheld.
+        Text outside the markers is kept byte for byte. Failures are reported
+        as problems; they never stop the run.
         """
-        decisions = dict(work.decisions)
-        withheld: dict[int, str] = {}
-        for tbl in work.tables:
-            if tbl.kind != work.spec.kind or tbl.broken:
-                continue
-            people = tbl.people()
-            previous = {n: work.previous.get(n) for n in people}
-            mine = {n: decisions[n] for n in people if n in decisions}
-            trips, flips = policy.brake_trips(previous, mine, len(people),
-                                              self.cfg.max_flip_share)
-            if trips:
-                withheld[tbl.index] = (f'brake: {flips} of {len(people)} people would flip '
-                                       'from active to inactive or missing; nothing saved')
-                for name in people:
-                    decisions.pop(name, None)
-        result = self._render(text, work, decisions)
-        allowed = self._within_limits(result.changes)
-        if allowed is not None:
-            decisions = {n: d for n, d in decisions.items() if n in allowed}
-            result = self._render(text, work, decisions)
-        return result.text, result.changes, withheld
-
-    def _render(self, text: str, work: PageWork, decisions: Mapping[str, Decision]):
-        return render.apply(
-            text, decisions, lang=work.lang, label=self.label(work.lang),
-            add_status_column=work.spec.add_status_column,
-            status_header=i18n.message('techroles-status-header', work.lang),
-            **self._parse_options(),
-        )
-
-    def _within_limits(self, changes: Sequence) -> set[str] | None:
-        """People whose changes fit ``--limit`` and the per-edit ceiling."""
-        caps = [c for c in (self.remaining, self.cfg.max_changes_per_edit) if c is not None]
-        if not caps or len(changes) <= min(caps):
-            return None
-        cap = min(caps)
-        allowed: set[str] = set()
-        used = 0
-        per_person = Counter(change.user for change in changes)
-        for change in changes:
-            if change.user in allowed:
-                continue
-            if used + per_person[change.user] > cap:
-                continue
-            allowed.add(change.user)
-            used += per_person[change.user]
-        return allowed
-
-    def summary(self, work: PageWork, changes: Sequence) -> str:
-        counts = Counter(Status(change.new) for change in changes)
-        status_link = self._link(work, self.cfg.status_page)
-        explanation = self._link(work, self.cfg.explanation_page)
-        return i18n.edit_summary(counts, work.lang, self.cfg.summary_hashtag, status_link,
-                                 explanation)
-
-    def _link(self, work: PageWork, ref: tr_config.PageRef | None) -> str | None:
         if ref is None:
-            return None
-        if ref.site == site_key(work.site):
-            return ref.title
-        target = site_from_key(ref.site)
-        return f':{target.family.name}:{target.code}:{ref.title}' if target != work.site else \
-            ref.title
-
-    def save(self, work: PageWork) -> None:
-        """Apply the decisions to the page and save, re-reading on conflicts."""
-        attempts = self.cfg.edit_conflict_retries + 1
-        for attempt in range(attempts):
-            new_text, changes, withheld = self.plan(work, work.snap.text)
-            for index, reason in withheld.items():
-                self.problem(work.place, reason, table_index=index)
-            if not changes:
-                self._record(work, saved=False, reason='no change needed' if not withheld
-                             else 'withheld', withheld=withheld)
-                return
-            summary = self.summary(work, changes)
+            return False
+        site = site_from_key(ref.site)
+        where = place(site, ref.title)
+        summary = i18n.message(summary_key, self.language(site), *summary_params)
+        if self.cfg.summary_hashtag:
+            summary += f' {self.cfg.summary_hashtag}'
+        for _attempt in range(self.cfg.edit_conflict_retries + 1):
             try:
-                saved = self.save_path.save(work.snap, new_text, summary)
+                snap = pages.read(site, ref.title)
+                new_text = kpi.replace_between_markers(snap.text, text, section)
+                saved = self.save_path.save(snap, new_text, summary)
             except EditConflictError:
-                if attempt + 1 == attempts:
-                    self.problem(work.place, f'edit conflict {attempts} times: not saved')
-                    self._record(work, saved=False, reason='edit conflicts', withheld=withheld)
-                    return
-                work.snap = pages.read(work.site, work.spec.page)
-                self._parse(work)
                 continue
-            if saved and self.remaining is not None:
-                self.remaining -= len(changes)
-            reason = 'simulated' if self.simulate else ('saved' if saved else 'not saved')
-            self._record(work, saved=saved and not self.simulate, reason=reason,
-                         withheld=withheld, changes=changes)
-            return
+            except BotsExcludedError as exc:
+                self.problem(where, str(exc), severity='warning')
+                return False
+            except (FetchError, PageContentError) as exc:
+                self.problem(where, f'not saved: {exc}')
+                return False
+            if saved and not self.simulate:
+                self.changes.append((where, self._title_for_status(site, ref.title), 0,
+                                     snap.page.latest_revision_id))
+            return bool(saved)
+        self.problem(where, 'edit conflicts: not saved')
+        return False
 
-    # -- report ----------------------------------------------------------------------
-    def _table_entry(self, work: PageWork, index: int | None, saved: bool, reason: str) -> dict:
-        return {'site': site_key(work.site), 'page': work.spec.page, 'index': index,
-                'saved': saved, 'reason': reason}
+    def _title_for_status(self, site: pywikibot.site.APISite, title: str) -> str | None:
+        status = self.cfg.status_page
+        if status is None or status.site != site_key(site):
+            return None
+        return title
 
-    def _record(self, work: PageWork, *, saved: bool, reason: str,
-                withheld: Mapping[int, str], changes: Sequence = ()) -> None:
-        changed_tables = {c.table for c in changes}
-        for tbl in work.tables:
-            if tbl.kind != work.spec.kind:
-                continue
-            if tbl.broken:
-                why = '; '.join(p.message for p in tbl.errors) or 'unreadable table'
-                self.report['tables'].append(self._table_entry(work, tbl.index, False, why))
-            elif tbl.index in withheld:
-                self.report['tables'].append(
-                    self._table_entry(work, tbl.index, False, withheld[tbl.index]))
-            elif tbl.in_translate:
-                self.report['tables'].append(self._table_entry(
-                    work, tbl.index, False, 'status cells inside <translate>: not written'))
-            else:
-                self.report['tables'].append(self._table_entry(
-                    work, tbl.index, saved and tbl.index in changed_tables,
-                    reason if tbl.index in changed_tables else 'no change needed'))
-        for name, decision in work.decisions.items():
-            first = work.rows[name][0][1]
-            evidence = None
-            if decision.evidence is not None:
-                ev = decision.evidence
-                evidence = {'wiki': ev.wiki, 'timestamp': _iso(ev.timestamp)}
-                if ev.kind == 'log':
-                    evidence['logid'] = ev.logid
-                else:
-                    evidence['revid'] = ev.revid
-            fact = work.facts.get(name)
-            self.report['people'].append({
-                'name': name, 'site': site_key(work.site), 'page': work.spec.page,
-                'line': first.line, 'status': decision.status.value,
-                'previous': work.previous.get(name), 'evidence': evidence,
-                'signals': dict(decision.signals), 'reason': decision.reason,
-                'new_name': decision.new_name,
-                'wikis_checked': list(fact.wikis_checked) if fact else [],
-                'problems': list(fact.problems) if fact else [],
-            })
-
-    # -- the run -----------------------------------------------------------------------
-    def run(self) -> int:
-        status = EXIT_OK
+    def write_status_page(self, *, complete: bool, shutoff: bool = False,
+                          manual: Sequence[tuple[str, str]] = (),
+                          human: Sequence[tuple[str, str, str]] = ()) -> None:
+        """After every run: heartbeat, changes with diff links, warnings."""
+        ref = self.cfg.status_page
+        if ref is None or shutoff:
+            return  # the shutoff page means: do not edit anything
+        site = site_from_key(ref.site)
         try:
-            write_sites = {site_from_key(t.site) for t in self.cfg.tables}
-            for site in write_sites:
-                site.login()
-            self.now = server_time(next(iter(write_sites)))
-            works = [w for spec in self.cfg.tables if (w := self.load(spec)) is not None]
-            self.collect(works)
-            for work in works:
-                try:
-                    self.save(work)
-                except BotsExcludedError as exc:
-                    self.problem(work.place, str(exc), severity='warning')
-                except FetchError as exc:
-                    self.problem(work.place, str(exc))
-                    self._record(work, saved=False, reason=str(exc), withheld={})
-        except ShutoffError as exc:
-            self.problem('shutoff', str(exc))
-            status = EXIT_SHUTOFF
-        except (FetchError, PageContentError) as exc:
-            self.problem('run', str(exc))
-            status = EXIT_INCOMPLETE
-        finally:
-            self.report['run'] = {
-                'time': _iso(self.now) if self.now else None,
-                'simulate': self.simulate,
-                'requests': dict(api.COUNTER),
-                'problems': [str(p) for p in self.problems],
-            }
-            self.write_report(self.report)
-        if status != EXIT_OK:
-            return status
-        unknown = any(p['status'] == Status.UNKNOWN.value for p in self.report['people'])
-        errors = any(p.severity == 'error' for p in self.problems)
-        return EXIT_INCOMPLETE if unknown or errors else EXIT_OK
+            previous = pages.read(site, ref.title).text
+        except FetchError:
+            previous = ''
+        summary = reports.RunSummary(
+            time=self.now or datetime.now(timezone.utc),
+            complete=complete,
+            changes=[c for c in self.changes if c[2]],
+            warnings=[str(p) for p in self.problems],
+            manual=list(manual), human=list(human),
+            config_page=self.source.wiki_page, config_error=self.source.wiki_error,
+            shutoff_page=self.cfg.shutoff_page.title if self.cfg.shutoff_page else None,
+            explanation_page=self.cfg.explanation_page.title if self.cfg.explanation_page
+            else None,
+        )
+        previous_complete = reports.last_complete(
+            kpi.section_between_markers(previous, 'status'))
+        text = reports.status_section(summary, self.language(site), previous_complete)
+        self.write_section(ref, 'status', text, 'techroles-summary-statuspage',
+                           summary.time.strftime('%Y-%m-%d %H:%M'))
 
 
-def _replace(fact: PersonFacts, **changes) -> PersonFacts:
-    from dataclasses import replace
+# -- entry points (called by techroles.cli and the scripts) ------------------------------
 
-    return replace(fact, **changes)
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ') if when else None
-
-
-# -- entry points (called by techroles.cli and the scripts) -------------------------------
-
-def _parser(prog: str) -> argparse.ArgumentParser:
+def parser(prog: str, *, kpi_report: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, add_help=False, allow_abbrev=False)
     parser.add_argument('--config', required=True)
     parser.add_argument('--report')
     parser.add_argument('-always', '--always', action='store_true')
     parser.add_argument('--limit', type=int)
+    if kpi_report:
+        parser.add_argument('--kpi-report')
     return parser
 
 
-def _load_config(path: str) -> tr_config.Config:
-    return tr_config.validate(tr_config.load_file(path), source=path)
+def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False):
+    """Parse the options and load the configuration; an int is an exit status."""
+    try:
+        opts = parser(prog, kpi_report=kpi_report).parse_args(list(args))
+    except SystemExit:
+        return EXIT_USAGE
+    if opts.limit is not None and opts.limit < 0:
+        print(f'ERROR {prog}: --limit must be 0 or more', file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        cfg, source = load_configuration(opts.config)
+    except ConfigError as exc:
+        print(f'ERROR {opts.config}: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+    return opts, cfg, source
+
+
+def refuse_invalid_wiki_config(job: Job) -> int:
+    """An invalid on-wiki configuration: report it on the status page, exit 2."""
+    job.problem('configuration', job.source.wiki_error or 'invalid')
+    job.now = None
+    with contextlib.suppress(FetchError, PageContentError):
+        job.write_status_page(complete=False)
+    return EXIT_USAGE
 
 
 def run_update(args: Sequence[str]) -> int:
     """``techroles update``: exit status as documented in ``techroles.cli``."""
-    try:
-        opts = _parser('techroles update').parse_args(list(args))
-    except SystemExit:
-        return EXIT_USAGE
-    if opts.limit is not None and opts.limit < 0:
-        print('ERROR techroles update: --limit must be 0 or more', file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        cfg = _load_config(opts.config)
-        job = UpdateJob(cfg, always=opts.always, report=opts.report, limit=opts.limit)
-    except ConfigError as exc:
-        print(f'ERROR {opts.config}: {exc}', file=sys.stderr)
-        return EXIT_USAGE
-    return job.run()
+    from techroles.wiki.update import UpdateJob
+
+    prepared = prepare('techroles update', args)
+    if isinstance(prepared, int):
+        return prepared
+    opts, cfg, source = prepared
+    job = UpdateJob(cfg, always=opts.always, report=opts.report, limit=opts.limit,
+                    source=source)
+    if source.wiki_error:
+        return refuse_invalid_wiki_config(job)
+    status = job.run()
+    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF,
+                          manual=job.manual, human=job.human_kept)
+    return status
 
 
 def run_kpi(args: Sequence[str]) -> int:
-    from techroles.wiki.kpijob import run_kpi as run
+    from techroles.wiki.kpijob import KpiJob
 
-    return run(args)
+    prepared = prepare('techroles kpi', args)
+    if isinstance(prepared, int):
+        return prepared
+    opts, cfg, source = prepared
+    job = KpiJob(cfg, always=opts.always, report=opts.report, source=source)
+    if source.wiki_error:
+        return refuse_invalid_wiki_config(job)
+    status = job.run()
+    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
+    return status
 
 
 def run_both(args: Sequence[str]) -> int:
-    from techroles.wiki.kpijob import run_both as run
+    """``techroles run``: update, then kpi; one status page for both."""
+    from techroles.wiki.kpijob import KpiJob
+    from techroles.wiki.update import UpdateJob
 
-    return run(args)
+    prepared = prepare('techroles run', args, kpi_report=True)
+    if isinstance(prepared, int):
+        return prepared
+    opts, cfg, source = prepared
+    update = UpdateJob(cfg, always=opts.always, report=opts.report, limit=opts.limit,
+                       source=source)
+    if source.wiki_error:
+        return refuse_invalid_wiki_config(update)
+    status = update.run()
+    if status != EXIT_SHUTOFF:
+        kpi_job = KpiJob(cfg, always=opts.always, report=opts.kpi_report, source=source,
+                         update=update)
+        status = max(status, kpi_job.run(), key=_severity)
+    update.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF,
+                             manual=update.manual, human=update.human_kept)
+    return status
+
+
+def _severity(status: int) -> int:
+    return {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_USAGE: 2, EXIT_SHUTOFF: 3}.get(status, 1)
 
 
 def run_explain(args: Sequence[str]) -> int:
-    from techroles.wiki.kpijob import run_explain as run
+    """``techroles explain``: write or print the explanation page."""
+    from techroles.wiki.update import UpdateJob
 
-    return run(args)
-
+    argv = list(args)
+    to_stdout = '--print' in argv
+    argv = [a for a in argv if a != '--print']
+    prepared = prepare('techroles explain', argv)
+    if isinstance(prepared, int):
+        return prepared
+    opts, cfg, source = prepared
+    job = UpdateJob(cfg, always=opts.always, source=source)
+    site = site_from_key(cfg.tables[0].site)
+    if to_stdout:
+        print(job.explanation_text(site))
+        return EXIT_OK
+    site.login()
+    job.write_explanation()
+    return EXIT_INCOMPLETE if job.problems else EXIT_OK

@@ -99,6 +99,19 @@ def revisions_since(site: pywikibot.site.APISite, title: str,
     return newer, before
 
 
+def last_revision_by(site: pywikibot.site.APISite, title: str,
+                     user: str) -> tuple[int, datetime, str] | None:
+    """The latest revision of ``title`` by ``user``: (revid, time, text), or None."""
+    data = api.request(site, 'page', action='query', prop='revisions', titles=title,
+                       rvuser=user, rvlimit=1, rvprop='ids|timestamp|content', rvslots='main')
+    for page in data.get('query', {}).get('pages', []):
+        for rev in page.get('revisions', []):
+            when = datetime.strptime(rev['timestamp'], '%Y-%m-%dT%H:%M:%SZ')
+            return (rev['revid'], when.replace(tzinfo=timezone.utc),
+                    rev['slots']['main'].get('content', ''))
+    return None
+
+
 def revision_text(site: pywikibot.site.APISite, revid: int) -> str:
     data = api.request(site, 'page', action='query', prop='revisions', revids=revid,
                        rvprop='content', rvslots='main')

@@ -189,8 +189,13 @@ class SavePath:
         if reason:
             raise ShutoffError(f'{place(*self.shutoff)}: shutoff page is filled in: {reason}')
 
-    def save(self, snap: PageSnapshot, new_text: str, summary: str) -> bool:
-        """Save ``new_text`` over ``snap``; True when a revision was made."""
+    def save(self, snap: PageSnapshot, new_text: str, summary: str, *,
+             contentmodel: str | None = None) -> bool:
+        """Save ``new_text`` over ``snap``; True when a revision was made.
+
+        ``contentmodel`` (e.g. ``json`` for the history page) is sent only
+        when the page does not have it yet.
+        """
         self.check_shutoff()
         if snap.text.rstrip() == new_text.rstrip():
             return False
@@ -198,11 +203,14 @@ class SavePath:
             raise BotsExcludedError(f'{place(snap.site, snap.title)}: '
                                     '{{bots}}/{{nobots}} excludes this bot: skipped')
         api.count('save')
+        extra = {}
+        if contentmodel and snap.content_model != contentmodel:
+            extra['contentmodel'] = contentmodel
         try:
             return self.bot.userPut(
                 snap.page, snap.text, new_text, summary=summary, asynchronous=False,
                 apply_cosmetic_changes=False, bot=True, minor=False,
-                ignore_save_related_errors=False, ignore_server_errors=False,
+                ignore_save_related_errors=False, ignore_server_errors=False, **extra,
             )
         except EditConflictError:
             raise

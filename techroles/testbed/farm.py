@@ -43,8 +43,9 @@ BOT_PASSWORD = 'Bot-testbed-1234'
 #: BotPassword of the bot: ``TechRolesBot@techroles``.
 BOT_APPID = 'techroles'
 BOT_APP_PASSWORD = 'tb0123456789abcdef0123456789abcd'
-#: The grants an operator gives the bot (README lists them).
-BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage')
+#: The grants an operator gives the bot (README lists them): ``editmycssjs``
+#: lets it write the JSON history page in its own user space.
+BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage', 'editmycssjs')
 ADMIN_APPID = 'testbed'
 ADMIN_APP_PASSWORD = 'ad0123456789abcdef0123456789abcd'
 ADMIN_GRANTS = (
@@ -54,7 +55,7 @@ ADMIN_GRANTS = (
 )
 
 #: Bump when the template's contents change (settings, accounts …).
-TEMPLATE_VERSION = 3
+TEMPLATE_VERSION = 4
 
 
 class FarmError(RuntimeError):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import gc
 import html
 import re
@@ -158,6 +159,7 @@ _SPACE = re.compile(r'\s+')
 _PUNCT = re.compile(r"[^\w\s'’]+")
 _CJK = re.compile('[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]')
 _MAX_SPAN = 1000
+_STATUS_VALUES = frozenset(s.value for s in Status)
 _MAX_ROWSPAN = 65534
 #: Tags whose contents are never table markup or text to read.
 _OPAQUE = frozenset({'nowiki', 'pre', 'syntaxhighlight', 'source', 'math', 'score',
@@ -188,14 +190,16 @@ def node_length(node: Any) -> int:
     Memoised per node (tags and wikicode are walked many times, and building
     ``str()`` of a big table over and over would dominate the parse time).
     """
-    cached = getattr(node, '_techroles_len', None)
+    kind = type(node)
+    if kind is Text:
+        return len(node.value)
+    cached = node.__dict__.get('_techroles_len')
     if cached is not None:
         return cached
-    if isinstance(node, Text):
-        return len(node.value)
-    if isinstance(node, Wikicode):
-        size = sum(node_length(child) for child in node.nodes)
-    elif isinstance(node, Tag):
+    if kind is Wikicode:
+        size = sum(len(child.value) if type(child) is Text else node_length(child)
+                   for child in node.nodes)
+    elif kind is Tag:
         size = content_offset(node)
         if node.wiki_markup:
             if not node.self_closing:
@@ -206,8 +210,7 @@ def node_length(node: Any) -> int:
             size += node_length(node.contents) + 3 + len(str(node.closing_tag))
     else:
         size = len(str(node))
-    with contextlib.suppress(AttributeError):  # slotted node types: no memo
-        node._techroles_len = size
+    node.__dict__['_techroles_len'] = size
     return size
 
 
@@ -215,7 +218,7 @@ def iter_offsets(code: Wikicode, start: int) -> Iterator[tuple[Any, int, int]]:
     """``(node, start, end)`` of each direct child of ``code`` beginning at ``start``."""
     pos = start
     for node in code.nodes:
-        size = node_length(node)
+        size = len(node.value) if type(node) is Text else node_length(node)
         yield node, pos, pos + size
         pos += size
 
@@ -230,7 +233,7 @@ class Lines:
     """1-based line numbers of offsets, by binary search over the newlines."""
 
     def __init__(self, text: str) -> None:
-        self.breaks = [i for i, char in enumerate(text) if char == '\n'] if text else []
+        self.breaks = [m.start() for m in re.finditer('\n', text)]
 
     def __call__(self, offset: int) -> int:
         return bisect.bisect_left(self.breaks, offset) + 1
@@ -802,6 +805,17 @@ class _Reader:
             if kind != 'data':
                 continue
             self.data_row(table, r, cells, grid, row_end, status_cells, seen, label)
+        # A status cell shared by several rows (rowspan): spans without
+        # data-user are matched against everyone in the cell, as render does.
+        for cell in status_cells.values():
+            if len(cell.rows) < 2:
+                continue
+            users = [u for i in cell.rows for u in table.rows[i].row.users]
+            for i in cell.rows:
+                data = table.rows[i]
+                statuses = tuple(_status_of(span_for(u, users, cell.spans))
+                                 for u in data.row.users)
+                data.row = dataclasses.replace(data.row, statuses=statuses)
 
     def row_kind(self, table: ParsedTable, cells: list[Cell], grid: dict[int, Cell]) -> str:
         """``empty``, ``subheading`` (only ``!`` cells), ``note`` (one cell spanning
@@ -1008,14 +1022,14 @@ def insert_point(cell: Cell) -> int:
     return cell.content_start + i
 
 
+def _status_of(span: Span | None) -> str | None:
+    """The span's status when it is a known value."""
+    return span.status if span is not None and span.status in _STATUS_VALUES else None
+
+
 def _statuses(users: list[str], spans: list[Span]) -> list[str | None]:
     """The status in each user's span (valid values only), see :func:`span_for`."""
-    valid = {s.value for s in Status}
-    out: list[str | None] = []
-    for user in users:
-        span = span_for(user, users, spans)
-        out.append(span.status if span and span.status in valid else None)
-    return out
+    return [_status_of(span_for(user, users, spans)) for user in users]
 
 
 def span_for(user: str, users: list[str], spans: list[Span]) -> Span | None:
@@ -1046,7 +1060,7 @@ def _short(text: str, limit: int = 60) -> str:
 # --- public API ----------------------------------------------------------------
 
 _CACHE: dict[tuple[Any, ...], Page] = {}
-_CACHE_SIZE = 4
+_CACHE_SIZE = 2
 
 
 def _freeze(value: Any) -> Any:

@@ -336,9 +336,11 @@ def dbname(code: str, family: str) -> str:
 
 def build_wikis() -> dict[str, Any]:
     """Every Wikimedia wiki Pywikibot knows, by database name."""
-    os.environ.setdefault('PYWIKIBOT_NO_USER_CONFIG', '2')
-    if 'PYWIKIBOT_DIR' not in os.environ:
-        os.environ['PYWIKIBOT_DIR'] = tempfile.mkdtemp(prefix='techroles-gen-')
+    # Pywikibot's own family files only: an operator's or the test bed's
+    # configuration may redefine families (the test bed points them at
+    # local wikis), which must not leak into the committed data.
+    os.environ['PYWIKIBOT_NO_USER_CONFIG'] = '2'
+    os.environ['PYWIKIBOT_DIR'] = tempfile.mkdtemp(prefix='techroles-gen-')
     from pywikibot.family import Family  # development-time only
 
     sites: dict[str, list[str]] = {}

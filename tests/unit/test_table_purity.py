@@ -59,3 +59,27 @@ def test_data_read_from_package_only() -> None:
         source = (ROOT / 'techroles' / f'{module}.py').read_text(encoding='utf-8')
         assert '../shared' not in source and '/shared/' not in source
     assert Path(ROOT / 'techroles' / 'data' / 'wikis.json').exists()
+
+
+def _generator_missing() -> str | None:
+    import importlib.util
+    import shutil
+
+    if shutil.which('php') is None:
+        return 'php is not installed'
+    if not Path('/usr/share/mediawiki/languages/messages/MessagesEn.php').exists():
+        return "Debian's MediaWiki is not installed"
+    if importlib.util.find_spec('babel') is None:
+        return 'babel (development only) is not installed'
+    return None
+
+
+@pytest.mark.skipif(_generator_missing() is not None, reason=str(_generator_missing()))
+def test_generated_data_is_reproducible(tmp_path: Path) -> None:
+    """``python -m techroles.data.generate`` rebuilds the committed JSON byte for byte."""
+    done = subprocess.run([sys.executable, '-m', 'techroles.data.generate', '--out',
+                           str(tmp_path)], capture_output=True, text=True, env=subprocess_env(),
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ('namespaces.json', 'languages.json', 'wikis.json'):
+        assert (tmp_path / name).read_bytes() == (ROOT / 'techroles' / 'data' / name).read_bytes()

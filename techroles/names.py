@@ -337,7 +337,7 @@ class _Collector:
         if raw_name is None:
             self.unresolved.append(raw)
             return
-        if '{{' in raw_name or '{{{' in raw_name:
+        if '{{' in raw_name:
             self.unresolved.append(raw)
             return
         name = normalize_name(raw_name, self.lang)

@@ -626,11 +626,12 @@ class _Reader:
         self._langs: dict[int, wikis.CellValues] = {}
 
     def cell(self, node: Tag, start: int, end: int) -> Cell:
+        rowspan = _attr(node, 'rowspan') if node.attributes else None
         return Cell(node=node, start=start, end=end, content_start=start + content_offset(node),
                     header=tag_name(node) == 'th',
-                    rowspan=max(_int_attr(node, 'rowspan', _MAX_ROWSPAN), 1)
-                    if _attr(node, 'rowspan') not in (None, '0') else
-                    (_MAX_ROWSPAN if _attr(node, 'rowspan') == '0' else 1),
+                    # rowspan="0" spans to the end of the table (HTML).
+                    rowspan=_MAX_ROWSPAN if rowspan is not None and rowspan.strip() == '0'
+                    else max(_int_attr(node, 'rowspan', _MAX_ROWSPAN), 1),
                     colspan=max(_int_attr(node, 'colspan', _MAX_SPAN), 1),
                     line=self.lines(start))
 

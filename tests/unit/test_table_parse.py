@@ -141,3 +141,15 @@ def test_user_templates_list_form() -> None:
     text = '{|\n! User\n|-\n| {{Botschafter|Jemand}}\n|}'
     assert parse_page(text)[0].rows[0].users == ()
     assert parse_page(text, user_templates=['Botschafter'])[0].rows[0].users == ('Jemand',)
+
+
+def test_tablebench_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    """The benchmark runs (its timing is printed, never asserted)."""
+    from techroles import tablebench
+
+    text, decisions = tablebench.build(40)
+    assert sum(len(t.rows) for t in parse_page(text)) == 40
+    assert len(decisions) == 40
+    assert tablebench.main(['--rows', '40']) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('40 rows') and 'rewrite' in out

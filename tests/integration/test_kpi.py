@@ -62,7 +62,8 @@ def build(wiki) -> tuple[str, str]:
     tr(a, 3, 'de', before_a, '!!FUZZY!!Übersetzt.')
     tr(b, 1, 'de', before_b, 'Übersetzt.')
     tr(b, 2, 'de', before_b, 'Übersetzt.')
-    world.page('metawiki', LIST, [(400, 'Admin', '* {{target|page=Tech/News|site=meta.wikimedia.org}}')])
+    world.page('metawiki', LIST,
+               [(400, 'Admin', '* {{target|page=Tech/News|site=meta.wikimedia.org}}')])
     world.log('metawiki', 'massmessage', 'send', 'Admin', LIST, ago(monday_a))
     world.apply()
     signup(wiki, everyone_page())

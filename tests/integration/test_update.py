@@ -9,7 +9,15 @@ from techroles import table
 from techroles.testbed.fixtures import World
 from techroles.testbed.humans import Human
 from tests.integration.helpers import (
-    AMBASSADORS, SHUTOFF, TRANSLATORS, config, put, run, signup, statuses, text,
+    AMBASSADORS,
+    SHUTOFF,
+    TRANSLATORS,
+    config,
+    put,
+    run,
+    signup,
+    statuses,
+    text,
 )
 from tests.integration.world import EXPECTED, FR_TECH_PAGE, base_now
 

@@ -121,6 +121,13 @@ $wgContentNamespaces = [ NS_MAIN ];
 ## Interwiki prefixes between the farm's wikis, as Wikimedia's map has them
 ## (m:, mw:, w:fr:, wikt:fr:, c:, d: and the language codes), so links the
 ## bot writes on one wiki point at the right local wiki.
+## Prefixes that name this wiki itself are stripped by the title parser
+## (w:fr: on frwiki, m: on Meta), as on Wikimedia's wikis.
+$wgLocalInterwikis = array_values( array_filter( [
+	( $techrolesThisWiki['family'] ?? '' ) === 'wikipedia' ? $techrolesThisWiki['code'] : null,
+	[ 'meta' => 'm', 'mediawiki' => 'mw', 'commons' => 'c', 'wikidata' => 'd' ]
+		[ $techrolesThisWiki['family'] ?? '' ] ?? null,
+] ) );
 $wgHooks['InterwikiLoadPrefix'][] = static function ( $prefix, &$iwData ) use ( $wgTechrolesFarm ) {
 	$families = [ 'w' => 'wikipedia', 'wikipedia' => 'wikipedia', 'wikt' => 'wiktionary',
 		'wiktionary' => 'wiktionary', 'b' => 'wikibooks', 's' => 'wikisource', 'q' => 'wikiquote',

@@ -26,7 +26,7 @@ FORBIDDEN = ('pywikibot', 'requests', 'urllib.request', 'http', 'socket', 'sqlit
 
 SCRIPT = r'''
 import sys
-for blocked in ('pywikibot', 'requests', 'socket', 'http.client'):
+for blocked in ('pywikibot', 'requests', 'urllib3'):
     sys.modules[blocked] = None   # importing them now raises ImportError
 from datetime import datetime, timezone
 from techroles import (config, coverage, delivery, i18n, kpi, model, names, policy,

@@ -32,14 +32,16 @@ from datetime import datetime, timezone
 from techroles import (config, coverage, delivery, i18n, kpi, model, names, policy,
                        render, reports, table, wikis)
 now = datetime(2026, 11, 25, tzinfo=timezone.utc)
-facts = model.PersonFacts('X', latest=model.Activity('frwiki', datetime(2026, 11, 1, tzinfo=timezone.utc)))
+seen = model.Activity('frwiki', datetime(2026, 11, 1, tzinfo=timezone.utc))
+facts = model.PersonFacts('X', latest=seen)
 decision = policy.decide(facts, now, policy.Thresholds())
 assert decision.status is model.Status.ACTIVE, decision
 assert i18n.status_label(decision, 'fr')
 assert config.validate({'tables': [{'site': 'meta:meta', 'page': 'P', 'kind': 'ambassadors'}]},
                        source='test').active_days == 90
 assert coverage.source_units('<translate><!--T:1--> a</translate>') == ['1']
-assert kpi.ambassador_kpi({'X': decision}, {'X': ['frwiki']}, family_of=wikis.project_group)['active'] == 1
+figures = kpi.ambassador_kpi({'X': decision}, {'X': ['frwiki']}, family_of=wikis.project_group)
+assert figures['active'] == 1
 assert reports.rule_items()
 assert delivery.parse_targets('{{#target:Project:Pump|fr.wikipedia.org}}')
 print('ok')

@@ -43,7 +43,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,data]'
 	@touch $@
 
 test: setup

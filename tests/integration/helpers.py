@@ -42,15 +42,20 @@ def config(tmp_path: Path, **overrides) -> Path:
 
 
 def run(command: str, cfg: Path, *args: str, report: Path | None = None,
-        timeout: float = 180) -> Outcome:
-    """Run ``techroles COMMAND --config CFG …`` in a subprocess, like an operator."""
+        timeout: float = 180, env: dict[str, str] | None = None) -> Outcome:
+    """Run ``techroles COMMAND --config CFG …`` in a subprocess, like an operator.
+
+    ``env`` adds to the environment, e.g. ``PYWIKIBOT_DIR`` of a configuration
+    that reaches the wikis through fault proxies (``techroles.testbed.faultproxy``).
+    """
     report = report or cfg.with_name(f'report-{command}.json')
     if report.exists():
         report.unlink()
     proc = subprocess.run(
         [sys.executable, '-m', 'techroles.cli', command, '--config', str(cfg),
          '--report', str(report), *args],
-        capture_output=True, text=True, env=subprocess_env(), timeout=timeout, check=False,
+        capture_output=True, text=True, env=subprocess_env(**(env or {})), timeout=timeout,
+        check=False,
     )
     data = json.loads(report.read_text()) if report.exists() else {}
     return Outcome(proc.returncode, proc.stdout, proc.stderr, data)

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
+from pywikibot.exceptions import SiteDefinitionError
 
 from techroles import wikis
 from techroles.errors import ConfigError, FetchError
@@ -60,6 +61,8 @@ class Sites:
         self.meta_dbname = dbname_of(meta)
         self._sites: dict[str, pywikibot.site.APISite] = {self.meta_dbname: meta}
         self._errors: dict[str, str] = {}
+        #: Configured wikis that did not answer in this run (not retried).
+        self._down: dict[str, str] = {}
         self._matrix: dict[str, bool] | None = None
         self._matrix_loaded = False
         self._lock = threading.Lock()
@@ -94,10 +97,15 @@ class Sites:
                 return self._sites[dbname]
             if dbname in self._errors:
                 raise UnknownWikiError(self._errors[dbname])
+            if dbname in self._down:
+                raise FetchError(self._down[dbname])
             try:
                 site = self._resolve(dbname)
             except UnknownWikiError as exc:
                 self._errors[dbname] = str(exc)
+                raise
+            except FetchError as exc:
+                self._down[dbname] = str(exc)
                 raise
             self._sites[dbname] = site
             return site
@@ -117,15 +125,26 @@ class Sites:
         code, family = pair
         try:
             return pywikibot.Site(code, family)
-        except PywikibotError as exc:
+        except (SiteDefinitionError, ValueError) as exc:
             raise UnknownWikiError(
                 f'wiki {dbname} ({family}:{code}) is not in the Pywikibot configuration: '
                 + str(exc).splitlines()[0]) from exc
+        except api.FETCH_ERRORS as exc:
+            # Configured but not answering: a fetch failure (the people checked
+            # there are ``unknown``), not an unknown wiki (row skipped, warning).
+            raise FetchError(f'wiki {dbname} ({family}:{code}) cannot be reached: '
+                             f'{type(exc).__name__}: {exc}'.splitlines()[0]) from exc
 
     def known(self, dbname: str) -> str | None:
-        """None when ``dbname`` resolves, else the reason it does not."""
+        """None when ``dbname`` resolves, else the reason it does not.
+
+        A configured wiki that does not answer counts as known: reading it
+        fails later, which makes the people checked there ``unknown``.
+        """
         try:
             self.site(dbname)
         except UnknownWikiError as exc:
             return str(exc)
+        except FetchError:
+            return None
         return None

@@ -167,6 +167,8 @@ class Job:
         entry = Problem(where, message, severity, table_index, line)
         self.problems.append(entry)
         print(entry, file=sys.stderr)
+        # The same line in Pywikibot's log file (-log); stderr keeps its fixed format.
+        pywikibot.log(str(entry))
 
     def page_site(self, ref: tr_config.PageRef | None) -> tuple | None:
         if ref is None:

@@ -1,6 +1,6 @@
 """Shared helpers of the table-engine tests: fixture discovery, decisions, labels.
 
-Fixtures live under ``tests/data`` (never ``../shared``):
+Fixtures live under ``tests/data`` (never the shared research folder outside the checkout):
 
 * parse: ``NAME.wiki`` + ``NAME.expected.json`` (``techroles parse`` output),
   optional ``NAME.options.json`` (``lang``, ``aliases``, ``user_templates``);

@@ -204,6 +204,12 @@ class SavePath:
                                     '{{bots}}/{{nobots}} excludes this bot: skipped')
         api.count('save')
         extra = {}
+        if snap.revid:
+            # Conflicts are detected on the revision the text was built from, not on
+            # Pywikibot's base timestamp: it has whole seconds, and MediaWiki takes a
+            # person's edit saved in the same second as that revision for a conflict
+            # with oneself and lets the save overwrite it.
+            extra.update(baserevid=snap.revid, basetimestamp=None)
         if contentmodel and snap.content_model != contentmodel:
             extra['contentmodel'] = contentmodel
         try:

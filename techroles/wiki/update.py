@@ -384,11 +384,22 @@ class UpdateJob(Job):
             except EditConflictError:
                 if attempt + 1 == attempts:
                     self.problem(work.place, f'edit conflict {attempts} times: not saved')
-                    self._record(work, saved=False, reason='edit conflicts', withheld=withheld)
+                    self._record(work, saved=False, reason='edit conflicts', withheld=withheld,
+                                 changes=changes)
                     return
                 work.snap = pages.read(work.site, work.spec.page)
                 self._parse(work)
                 continue
+            except BotsExcludedError as exc:
+                self.problem(work.place, str(exc), severity='warning')
+                self._record(work, saved=False, reason='{{nobots}}', withheld=withheld,
+                             changes=changes)
+                return
+            except FetchError as exc:  # not saved: protected, blocked, server errors …
+                self.problem(work.place, str(exc))
+                self._record(work, saved=False, reason=str(exc), withheld=withheld,
+                             changes=changes)
+                return
             if saved and self.remaining is not None:
                 self.remaining -= len(changes)
             if saved and not self.simulate:

@@ -210,7 +210,8 @@ class Job:
                 self.problem(where, str(exc), severity='warning')
                 return False
             except (FetchError, PageContentError) as exc:
-                self.problem(where, f'not saved: {exc}')
+                why = str(exc).removeprefix(f'{where}: ')
+                self.problem(where, why if why.startswith('not saved') else f'not saved: {why}')
                 return False
             if saved and not self.simulate:
                 self.changes.append((where, self._title_for_status(site, ref.title), 0,

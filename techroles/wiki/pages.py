@@ -220,9 +220,19 @@ class SavePath:
             )
         except EditConflictError:
             raise
-        except PageSaveRelatedError as exc:
-            raise FetchError(f'{place(snap.site, snap.title)}: not saved: '
-                             f'{type(exc).__name__}: {exc}'.splitlines()[0]) from exc
-        except FETCH_ERRORS as exc:
-            raise FetchError(f'{place(snap.site, snap.title)}: not saved: '
-                             f'{type(exc).__name__}: {exc}'.splitlines()[0]) from exc
+        except (PageSaveRelatedError, *FETCH_ERRORS) as exc:
+            raise FetchError(f'{place(snap.site, snap.title)}: not saved: {_why(exc)}') from exc
+
+
+def _why(exc: BaseException) -> str:
+    """Why a save failed, in one line.
+
+    Pywikibot's ``OtherPageSaveError`` says "Edit to page … failed:" and gives
+    the reason (blocked, badtoken, maxlag …) on its second line.
+    """
+    text = f'{type(exc).__name__}: {str(exc).splitlines()[0].rstrip(":")}' if str(exc) \
+        else type(exc).__name__
+    reason = getattr(exc, 'reason', None)
+    if reason is not None and str(reason).strip():
+        text += f': {str(reason).strip().splitlines()[0]}'
+    return text

@@ -396,8 +396,9 @@ class UpdateJob(Job):
                              changes=changes)
                 return
             except FetchError as exc:  # not saved: protected, blocked, server errors …
-                self.problem(work.place, str(exc))
-                self._record(work, saved=False, reason=str(exc), withheld=withheld,
+                why = str(exc).removeprefix(f'{work.place}: ')
+                self.problem(work.place, why)
+                self._record(work, saved=False, reason=why, withheld=withheld,
                              changes=changes)
                 return
             if saved and self.remaining is not None:

@@ -164,9 +164,11 @@ def _status(value: str | None) -> Status | None:
 class _Renderer:
     def __init__(self, text: str, decisions: Mapping[str, Decision],
                  label: Callable[[Decision], str],
-                 sort_key: Callable[[Sequence[Status]], str] | None) -> None:
+                 sort_key: Callable[[Sequence[Status]], str] | None,
+                 skip_rows: Mapping[tuple[int, int], str] | None = None) -> None:
         self.text = text
         self.decisions = decisions
+        self.skip_rows = skip_rows or {}
         self.label = label
         self.sort_key = sort_key or sort_value
         self.edits: list[_Edit] = []
@@ -200,8 +202,11 @@ class _Renderer:
                 continue
             self.cell(table, cell, rows)
 
-    @staticmethod
-    def blocked(table: ParsedTable, cell: StatusCell, rows: list[RowData]) -> str | None:
+    def row_skip(self, table: ParsedTable, row: RowData) -> str | None:
+        """Why a row's status may not be written (the parser's or the caller's reason)."""
+        return row.skip or self.skip_rows.get((table.index, row.row.line))
+
+    def blocked(self, table: ParsedTable, cell: StatusCell, rows: list[RowData]) -> str | None:
         if cell.manual:
             return 'the status cell is marked manual'
         if cell.in_translate or table.in_translate:
@@ -209,8 +214,9 @@ class _Renderer:
         if cell.blocked:
             return cell.blocked
         for row in rows:
-            if row.skip:
-                return row.skip
+            reason = self.row_skip(table, row)
+            if reason:
+                return reason
         return None
 
     def cell(self, table: ParsedTable, cell: StatusCell, rows: list[RowData]) -> None:
@@ -345,7 +351,8 @@ class _Renderer:
                 continue
             body = ''
             sort = ''
-            if not (data.skip or data.row.in_translate or table.in_translate):
+            skip = self.row_skip(table, data)
+            if not (skip or data.row.in_translate or table.in_translate):
                 texts = []
                 statuses: list[Status] = []
                 for user in data.row.users:
@@ -359,8 +366,8 @@ class _Renderer:
                 body = _BR.join(texts)
                 value = self.sort_key(statuses) if statuses else ''
                 sort = f' data-sort-value="{value}" |' if value else ''
-            elif data.skip:
-                self.result.skipped.append(Skipped(table.index, data.row.line, data.skip))
+            elif skip:
+                self.result.skipped.append(Skipped(table.index, data.row.line, skip))
             self.edits.append(self.append_cell(cells, '|', sort + (' ' + body if body else '')))
 
     def append_cell(self, cells: list[Cell], mark: str, content: str) -> _Edit:
@@ -398,7 +405,8 @@ def apply(text: str, decisions: Mapping[str, Decision], *, lang: str = 'en',
           sort_key: Callable[[Sequence[Status]], str] | None = None,
           add_status_column: bool = False, status_header: str = 'Status',
           aliases: Mapping[str, Any] | None = None,
-          user_templates: Iterable[str] | Mapping[str, str] | None = None) -> RenderResult:
+          user_templates: Iterable[str] | Mapping[str, str] | None = None,
+          skip_rows: Mapping[tuple[int, int], str] | None = None) -> RenderResult:
     """Rewrite the status cells of every table of ``text`` from ``decisions``.
 
     ``decisions`` maps normalised names to decisions; ``label`` gives the
@@ -406,10 +414,14 @@ def apply(text: str, decisions: Mapping[str, Decision], *, lang: str = 'en',
     ``sort_key`` maps the statuses of a changed cell to its
     ``data-sort-value`` (default :func:`sort_value`). ``add_status_column``
     adds a status column (header ``status_header``) to tables without one.
-    See the module docstring for what is never written.
+    ``skip_rows`` maps ``(table index, row line)`` to why the caller forbids
+    writing that row's status cell (a wiki the site matrix says is closed,
+    say): it stays as it is. See the module docstring for what else is
+    never written.
     """
     page = analyse(text, lang, aliases=aliases, user_templates=user_templates)
-    renderer = _Renderer(text, decisions, label or (lambda d: d.status.value), sort_key)
+    renderer = _Renderer(text, decisions, label or (lambda d: d.status.value), sort_key,
+                         skip_rows)
     for table in page.tables:
         if table.broken:
             if decisions:

@@ -624,13 +624,14 @@ class ActivityCollector:
                     if results.get(wiki) is None or results[wiki].error:
                         continue
                     site = self._site(wiki)
+                    # A global rename also writes the local renameuser log of every
+                    # wiki where the account was attached (CentralAuth's local rename
+                    # job), under the old user page; Meta's gblrename log is titled
+                    # with the *new* name, so it is read only as the log since the
+                    # last run (_refresh_from_meta_logs).
                     if self._has_module(wiki, 'letype', 'renameuser'):
                         found = self._rename_in_log(site, 'renameuser',
                                                     f'{site.namespace(2)}:{name}', name)
-                    if not found and wiki == self.meta and \
-                            self._has_module(wiki, 'letype', 'gblrename'):
-                        found = self._rename_in_log(site, 'gblrename',
-                                                    f'Special:CentralAuth/{name}', name)
                     if found:
                         break
             except FetchError as exc:

@@ -47,6 +47,8 @@ class PageWork:
     previous: dict[str, str | None] = field(default_factory=dict)
     #: People whose human-corrected span is kept, and until when.
     held: dict[str, date] = field(default_factory=dict)
+    #: (table index, row line) -> why that row's status cell is not written.
+    skip_rows: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def place(self) -> str:
@@ -84,6 +86,7 @@ class UpdateJob(Job):
         """Parse ``work.snap.text`` and collect the usable rows per person."""
         work.tables = table.parse_page(work.snap.text, work.lang, **self._parse_options())
         work.rows = defaultdict(list)
+        work.skip_rows = {}
         for tbl in work.tables:
             if tbl.kind != work.spec.kind:
                 continue
@@ -110,6 +113,7 @@ class UpdateJob(Job):
                         self.problem(work.place, self.sites.known(wiki) or wiki,
                                      severity='warning', table_index=tbl.index, line=row.line)
                 if bad_wiki:
+                    work.skip_rows[(tbl.index, row.line)] = self.sites.known(bad_wiki[0]) or ''
                     continue
                 for user, status in zip(row.users, row.statuses, strict=True):
                     work.rows[user].append((tbl.index, row))
@@ -329,7 +333,7 @@ class UpdateJob(Job):
             text, decisions, lang=work.lang, label=self.label(work.label_lang),
             add_status_column=work.spec.add_status_column,
             status_header=i18n.message('techroles-status-header', work.label_lang),
-            **self._parse_options(),
+            skip_rows=work.skip_rows, **self._parse_options(),
         )
 
     def _within_limits(self, changes: Sequence) -> set[str] | None:

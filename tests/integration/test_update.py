@@ -237,3 +237,19 @@ def test_an_edit_conflict_keeps_the_person_who_signed_up_meanwhile(wiki, tmp_pat
     got = spans(after)
     assert got['Late Signup'] is None  # gets a status next run
     assert got['Bob Stale'] == 'inactive'
+
+
+def test_an_unknown_wiki_affects_only_its_own_row(wiki, tmp_path):
+    """de.wikipedia is a real wiki, but not one this configuration reaches."""
+    rows = '\n'.join(['{| class="wikitable"', '! Wiki !! User !! Status',
+                      '|-', '| fr.wikipedia || [[User:Alice Active]] || ',
+                      '|-', '| de.wikipedia || [[User:Alice Active]] || kept as it is',
+                      '|-', '| fr.wikipedia || [[User:Bob Stale]] || ', '|}', ''])
+    signup(wiki, rows)
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    after = text(wiki, AMBASSADORS)
+    assert '| de.wikipedia || [[User:Alice Active]] || kept as it is' in after
+    assert after.count('data-user="Alice Active"') == 1
+    assert 'WARNING' in outcome.stderr and 'dewiki' in outcome.stderr
+    assert statuses(outcome) == {'Alice Active': 'active', 'Bob Stale': 'inactive'}

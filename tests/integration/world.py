@@ -72,8 +72,12 @@ def build_base_world(farm: Farm) -> World:
     world.edits('frwiki', 'Old Name', 3)
     world.rename('frwiki', 'Old Name', 'New Name')
     world.edits('metawiki', 'Current Global', 4)
-    world.log('metawiki', 'gblrename', 'rename', 'Admin', 'Special:CentralAuth/Former Global', 30,
-              {'4::olduser': 'Former Global', '5::newuser': 'Current Global'})
+    # A global rename as CentralAuth logs it: gblrename under the *new* name on
+    # Meta, and renameuser under the old user page on every attached wiki.
+    world.log('metawiki', 'gblrename', 'rename', 'Admin', 'Special:CentralAuth/Current Global',
+              30, {'olduser': 'Former Global', 'newuser': 'Current Global'})
+    world.log('metawiki', 'renameuser', 'renameuser', 'Admin', 'User:Former Global', 30,
+              {'4::olduser': 'Former Global', '5::newuser': 'Current Global', '6::edits': 1})
     world.edits('frwiki', 'Locked Larry', 2)
     world.lock('Locked Larry')
     world.log('metawiki', 'globalauth', 'setstatus', 'Admin', 'User:Locked Larry@global', 1,

@@ -231,8 +231,6 @@ def _found(decision: Decision, lang: str, here: str) -> str:
     if decision.unmet_signals:
         names = [msg(f'techroles-signal-{s}') for s in decision.unmet_signals]
         parts.append(msg('techroles-evidence-signals', i18n.format_list(names, lang)))
-    if decision.reason:
-        parts.append(f'<small>{esc(decision.reason)}</small>')
     return '<br />'.join(parts)
 
 

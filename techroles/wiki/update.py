@@ -480,8 +480,9 @@ class UpdateJob(Job):
             for work in self.works for name, decision in work.decisions.items()
             if decision.status is not Status.ACTIVE
         ]
-        used = (f'{self.source.wiki_page[0]} (revision {self.source.wiki_page[1]})'
-                if self.source.wiki_page else 'the configuration file')
+        used = (f'{self.source.wiki_page[0]} ({self.source.wiki_page[1]})'
+                if self.source.wiki_page
+                else i18n.message('techroles-statuspage-config-file', lang))
         text = reports.evidence_section(rows, lang=lang, here=dbname_of(site), checked=self.now,
                                         config_used=used)
         self.write_section(ref, 'evidence', text, 'techroles-summary-evidence',

@@ -44,6 +44,8 @@ class TranslateMarkup {
 	private static function stripSegment( string $text ): string {
 		// Unit markers: on their own line (with the newline) or at the end of a heading.
 		$text = preg_replace( '/^[ \t]*<!--T:[^>]*?-->[ \t]*\n/m', '', $text );
+		// A marker that starts a line takes its trailing blanks along (units are trimmed).
+		$text = preg_replace( '/^[ \t]*<!--T:[^>]*?-->[ \t]*/m', '', $text );
 		$text = preg_replace( '/[ \t]*<!--T:[^>]*?-->/', '', $text );
 		// Variables, current and deprecated syntax.
 		$text = preg_replace( '~<tvar\s+name\s*=\s*(["\']?)[^>]*?\1\s*>((?:(?!<tvar[\s|]).)*?)</tvar\s*>~s', '$2', $text );

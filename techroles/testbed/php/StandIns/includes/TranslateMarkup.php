@@ -42,6 +42,9 @@ class TranslateMarkup {
 	}
 
 	private static function stripSegment( string $text ): string {
+		// The tags themselves; a newline right after <translate> / before </translate> goes too.
+		$text = preg_replace( '~<translate(?:\s[^>]*)?>\n?~i', '', $text );
+		$text = preg_replace( '~\n?</translate\s*>~i', '', $text );
 		// Unit markers: on their own line (with the newline) or at the end of a heading.
 		$text = preg_replace( '/^[ \t]*<!--T:[^>]*?-->[ \t]*\n/m', '', $text );
 		// A marker that starts a line takes its trailing blanks along (units are trimmed).
@@ -50,9 +53,6 @@ class TranslateMarkup {
 		// Variables, current and deprecated syntax.
 		$text = preg_replace( '~<tvar\s+name\s*=\s*(["\']?)[^>]*?\1\s*>((?:(?!<tvar[\s|]).)*?)</tvar\s*>~s', '$2', $text );
 		$text = preg_replace( '~<tvar\|[^>]*>((?:(?!<tvar[\s|]).)*?)</>~s', '$1', $text );
-		// The tags themselves; a newline right after <translate> / before </translate> goes too.
-		$text = preg_replace( '~<translate(?:\s[^>]*)?>\n?~i', '', $text );
-		$text = preg_replace( '~\n?</translate\s*>~i', '', $text );
 		return $text;
 	}
 

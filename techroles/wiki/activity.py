@@ -521,16 +521,35 @@ class ActivityCollector:
             total += count
         if current:
             groups.append(current)
+        window, now = iso(self.window_start), iso(self.now)
         for group in groups:
             rows: dict[str, list[list]] = defaultdict(list)
+            # Not limited to before the window (the group's edits fit in one page
+            # anyway): an edit of the window here means the window query lost rows,
+            # e.g. an answer cut short without its continuation. That is incomplete
+            # data, never "no activity".
             for data in api.query(site, 'activity', list='usercontribs', ucuser='|'.join(group),
-                                  ucstart=iso(self.window_start), ucprop='ids|timestamp|title',
-                                  uclimit='max', ucdir='older'):
+                                  ucprop='ids|timestamp|title', uclimit='max', ucdir='older'):
                 for row in data['query'].get('usercontribs', []):
                     rows[row['user']].append(
                         [row['timestamp'], row['revid'], row['ns'], row['title']])
+            lost = sorted(n for n in group if any(window <= r[0] <= now for r in rows.get(n, [])))
+            if lost:
+                self._distrust(wiki, list(result.users))
+                raise FetchError(f'edits of {", ".join(lost[:3])} in the window are missing '
+                                 'from the activity answer (incomplete answer)')
             for name in group:
                 self._store_latest(wiki, name, result.users[name], rows.get(name, [])[:1])
+
+    def _distrust(self, wiki: str, names: Iterable[str]) -> None:
+        """Make the next run read these people's whole window on ``wiki`` again."""
+        if self.store is None:
+            return
+        for name in names:
+            entry = self.store.activity(name, wiki)
+            if entry is not None:
+                entry.covered_from = self.now
+                self.store.put_activity(name, wiki, entry)
 
     def _store_latest(self, wiki: str, name: str, user: WikiUser, rows: list[list]) -> None:
         if rows:

@@ -28,7 +28,7 @@ The status cell (DESIGN.md "The status cell"):
   so it too changes only when a status changes.
 * Never written: broken tables, status cells inside ``<translate>``, rows
   with an unresolved wiki or name or cells beyond the header, cells holding
-  a nested table.
+  a nested table or a template at the start of a line (it may produce rows).
 """
 from __future__ import annotations
 

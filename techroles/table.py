@@ -31,6 +31,10 @@ Rules, in the order they apply:
   (``Row.in_translate``). Such rows are reported and never written.
   Unreadable languages, invalid names, duplicate rows and missing cells are
   reported but do not stop the row.
+* **Rows written by templates** (a template at the start of a line between
+  rows or in a header cell) cannot be read from the wikitext: reported. A
+  status cell holding such a template is never written (a span after it
+  would show in the template's last row, against someone else).
 """
 from __future__ import annotations
 
@@ -717,6 +721,12 @@ class _Reader:
                                    "has no matching '|}'"))
             return table
         self.data_rows(table, rows, label)
+        row_templates = [TableProblem(
+            self.lines(at), f'{label} line {self.lines(at)}: {_template_label(node)} at the '
+                            'start of a line may produce table rows; they are not read')
+            for node, at in _row_level_templates(found.node, found.start, self.text)]
+        if row_templates:
+            table.errors = sorted(table.errors + row_templates, key=lambda p: p.line)
         if table.in_translate:
             table.errors.insert(0, TableProblem(
                 table.line, f'{label}: inside <translate>; status cells are never written'))
@@ -978,6 +988,13 @@ class _Reader:
                 if pending_marker:
                     manual = True
                     pending_marker = False
+                if isinstance(node, Template) and at_line_start(self.text, a):
+                    # Its output may start new rows: a span written after it
+                    # would show in the last of them, against someone else.
+                    blocked = blocked or (
+                        f'the status cell holds {_template_label(node)} at the start of '
+                        f'line {self.lines(a)}, which may produce table rows; never written')
+                    continue
                 if isinstance(node, Tag):
                     if node.wiki_markup == '{|':
                         blocked = 'the status cell holds a nested table; never written'
@@ -992,6 +1009,26 @@ class _Reader:
         in_translate = _overlaps(self.translate, cell.start, cell.end)
         return StatusCell(cell=cell, spans=spans, manual=manual, in_translate=in_translate,
                           insert_at=insert_point(cell), blocked=blocked)
+
+
+def _template_label(node: Template) -> str:
+    name = ' '.join(str(node.name).split())
+    return '{{' + (name if len(name) <= 40 else name[:39] + '…') + '}}'
+
+
+def _row_level_templates(table: Tag, start: int, text: str) -> Iterator[tuple[Template, int]]:
+    """Templates at the start of a line between rows or in header cells: their
+    output may be table rows, which cannot be read from the page's wikitext."""
+    def scan(code: Wikicode, offset: int, depth: int) -> Iterator[tuple[Template, int]]:
+        for node, a, _b in iter_offsets(code, offset):
+            if isinstance(node, Template):
+                if at_line_start(text, a):
+                    yield node, a
+            elif isinstance(node, Tag) and node.wiki_markup and depth < 2 and (
+                    node.wiki_markup == '|-' or tag_name(node) == 'th'):
+                yield from scan(node.contents, a + content_offset(node), depth + 1)
+
+    yield from scan(table.contents, start + content_offset(table), 0)
 
 
 def _holds_table(cell: Cell) -> bool:

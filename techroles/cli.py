@@ -20,6 +20,7 @@ configuration or usage error; 3 stopped by the shutoff page.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -68,7 +69,12 @@ def cmd_parse(args: Sequence[str]) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         _error(f'{opts.file}: cannot read: {exc}')
         return EXIT_USAGE
-    result = table.to_json(table.parse_page(text, opts.lang))
+    tables = table.parse_page(text, opts.lang)
+    # The parse tree stays alive (the table cache); without this the garbage
+    # collector scans its millions of objects again and again while the
+    # output is built (5 MB page: 26 s instead of 12 s).
+    gc.freeze()
+    result = table.to_json(tables)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write('\n')
     return EXIT_OK

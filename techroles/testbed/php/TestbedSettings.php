@@ -84,6 +84,7 @@ $wgSecretKey = 'techroles-testbed-secret-key-not-for-production-000000000000000'
 $wgUpgradeKey = 'techrolestestbed';
 $wgAuthenticationTokenVersion = '1';
 $wgRightsText = '';
+$wgLogos = [ '1x' => "$wgResourceBasePath/resources/assets/mediawiki.png" ];
 $wgDefaultSkin = 'vector';
 wfLoadSkin( 'Vector' );
 $wgVectorResponsive = true;

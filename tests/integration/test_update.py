@@ -253,3 +253,23 @@ def test_an_unknown_wiki_affects_only_its_own_row(wiki, tmp_path):
     assert after.count('data-user="Alice Active"') == 1
     assert 'WARNING' in outcome.stderr and 'dewiki' in outcome.stderr
     assert statuses(outcome) == {'Alice Active': 'active', 'Bob Stale': 'inactive'}
+
+
+def test_the_state_store_is_only_a_cache(wiki, tmp_path):
+    """An incremental run and a run without the store find the same things."""
+    signup(wiki, everyone_page())
+    cfg = config(tmp_path)
+    assert run('update', cfg, '-always').code == 0
+    incremental = run('update', cfg, '-always')
+    (tmp_path / 'state.sqlite').unlink()
+    cold = run('update', cfg, '-always')
+    assert incremental.code == cold.code == 0
+
+    def essentials(outcome):
+        return {p['name']: (p['status'], p['evidence'], p['signals'])
+                for p in outcome.report['people']}
+
+    assert essentials(incremental) == essentials(cold)
+    asked = lambda o: o.report['run']['requests']['activity'] + \
+        o.report['run']['requests'].get('person', 0)  # noqa: E731
+    assert asked(incremental) < asked(cold)

@@ -114,10 +114,22 @@ def wiki_command(run: Callable[[list[str]], int], doc: str) -> Callable[[Sequenc
 
         # handle_args([]) would fall back to sys.argv: always pass something.
         sentinel = '--techroles-end-of-arguments'
+        from pywikibot.exceptions import SiteDefinitionError
+
+        from techroles.wiki.api import FETCH_ERRORS
+
         try:
             rest = pywikibot.handle_args([*args, sentinel], do_help=False)
         except SystemExit as exc:  # unknown site/family in -family/-code
             return EXIT_USAGE if exc.code else EXIT_OK
+        except SiteDefinitionError as exc:
+            _error(f'techroles: {exc}'.splitlines()[0])
+            return EXIT_USAGE
+        except FETCH_ERRORS as exc:  # the default site (Meta) does not answer
+            config = pywikibot.config
+            _error(f'{config.family}:{config.mylang}: cannot be reached: '
+                   f'{type(exc).__name__}: {exc}'.splitlines()[0])
+            return EXIT_INCOMPLETE
         rest = [a for a in rest if a != sentinel]
         return run(rest)
 

@@ -147,7 +147,7 @@ class Job:
         self.report_path = report
         self.problems: list[Problem] = []
         self.bot = TechrolesBot(always=always, limit=limit, report=report)
-        self.meta = pywikibot.Site('meta', 'meta')
+        self.meta = site_from_key('meta:meta')
         self.sites = Sites(self.meta)
         self.store = StateStore(self._store_path())
         self.simulate = bool(pwb_config.simulate)
@@ -278,12 +278,31 @@ def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False):
     if opts.limit is not None and opts.limit < 0:
         print(f'ERROR {prog}: --limit must be 0 or more', file=sys.stderr)
         return EXIT_USAGE
+    if not (opts.always or pwb_config.simulate or sys.stdin.isatty()):
+        print(f'ERROR {prog}: without -always every save is confirmed at the terminal, '
+              'and there is none: add -always (or -simulate)', file=sys.stderr)
+        return EXIT_USAGE
     try:
         cfg, source = load_configuration(opts.config)
+        for key in sorted(_sites_named(cfg)):
+            site_from_key(key)  # an unknown family or code is a configuration error
     except ConfigError as exc:
         print(f'ERROR {opts.config}: {exc}', file=sys.stderr)
         return EXIT_USAGE
+    except FetchError as exc:  # a wiki of the configuration does not answer
+        print(f'ERROR {exc}', file=sys.stderr)
+        return EXIT_INCOMPLETE
     return opts, cfg, source
+
+
+def _sites_named(cfg: tr_config.Config) -> set[str]:
+    """``family:code`` of every wiki the configuration names, and Meta."""
+    keys = {'meta:meta', *(t.site for t in cfg.tables)}
+    for name in cfg.__dataclass_fields__:
+        value = getattr(cfg, name)
+        if isinstance(value, tr_config.PageRef):
+            keys.add(value.site)
+    return keys
 
 
 def refuse_invalid_wiki_config(job: Job) -> int:

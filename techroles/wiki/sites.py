@@ -32,8 +32,13 @@ def site_from_key(key: str) -> pywikibot.site.APISite:
         raise ConfigError(f'site {key!r}: expected "family:code", e.g. "meta:meta"')
     try:
         return pywikibot.Site(code, family)
-    except PywikibotError as exc:
+    except (SiteDefinitionError, ValueError) as exc:
         raise ConfigError(f'site {key!r}: {exc}'.splitlines()[0]) from exc
+    except api.FETCH_ERRORS as exc:
+        # Pywikibot contacts the wiki when it makes the site: not answering is
+        # a fetch failure (exit 1), not a configuration error (exit 2).
+        raise FetchError(f'{key}: cannot be reached: {type(exc).__name__}: {exc}'
+                         .splitlines()[0]) from exc
 
 
 def dbname_of(site: pywikibot.site.APISite) -> str:

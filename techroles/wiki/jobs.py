@@ -287,7 +287,8 @@ def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False):
         for key in sorted(_sites_named(cfg)):
             site_from_key(key)  # an unknown family or code is a configuration error
     except ConfigError as exc:
-        print(f'ERROR {opts.config}: {exc}', file=sys.stderr)
+        print(f'ERROR {opts.config}: ' + str(exc).removeprefix(f'{opts.config}: '),
+              file=sys.stderr)
         return EXIT_USAGE
     except FetchError as exc:  # a wiki of the configuration does not answer
         print(f'ERROR {exc}', file=sys.stderr)

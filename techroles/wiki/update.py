@@ -88,7 +88,7 @@ class UpdateJob(Job):
         work.rows = defaultdict(list)
         work.skip_rows = {}
         for tbl in work.tables:
-            if tbl.kind != work.spec.kind:
+            if tbl.kind != work.spec.kind and not _unreadable(tbl):
                 continue
             if report:
                 for problem in tbl.errors:
@@ -424,7 +424,7 @@ class UpdateJob(Job):
                 withheld: Mapping[int, str], changes: Sequence = ()) -> None:
         changed_tables = {c.table for c in changes}
         for tbl in work.tables:
-            if tbl.kind != work.spec.kind:
+            if tbl.kind != work.spec.kind and not _unreadable(tbl):
                 continue
             if tbl.broken:
                 why = '; '.join(p.message for p in tbl.errors) or 'unreadable table'
@@ -558,6 +558,12 @@ class UpdateJob(Job):
             return status
         errors = any(p.severity == 'error' for p in self.problems)
         return EXIT_INCOMPLETE if errors else EXIT_OK
+
+
+def _unreadable(tbl: SignupTable) -> bool:
+    """Not even the headers could be read (e.g. an unclosed ``{|``): it may be a
+    sign-up table, so it is reported as one that was skipped."""
+    return tbl.broken and not tbl.columns
 
 
 def _iso(when: datetime | None) -> str | None:

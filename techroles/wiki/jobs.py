@@ -30,7 +30,7 @@ from techroles import i18n, kpi, reports
 from techroles.errors import BotsExcludedError, ConfigError, FetchError, PageContentError
 from techroles.wiki import pages
 from techroles.wiki.pages import SavePath, place, site_key
-from techroles.wiki.sites import Sites, site_from_key
+from techroles.wiki.sites import Sites, login, site_from_key
 from techroles.wiki.store import StateStore
 
 
@@ -391,6 +391,10 @@ def run_explain(args: Sequence[str]) -> int:
     if to_stdout:
         print(job.explanation_text(site))
         return EXIT_OK
-    site.login()
+    try:
+        login(site)
+    except FetchError as exc:
+        job.problem('explain', str(exc))
+        return EXIT_INCOMPLETE
     job.write_explanation()
     return EXIT_INCOMPLETE if job.problems else EXIT_OK

@@ -19,7 +19,7 @@ from techroles.model import Decision
 from techroles.wiki import api, pages, translate
 from techroles.wiki.jobs import EXIT_INCOMPLETE, EXIT_OK, EXIT_SHUTOFF, Job
 from techroles.wiki.pages import place
-from techroles.wiki.sites import dbname_of, server_time, site_from_key
+from techroles.wiki.sites import dbname_of, login, server_time, site_from_key
 
 
 class KpiJob(Job):
@@ -120,7 +120,7 @@ class KpiJob(Job):
         try:
             ref = self.cfg.kpi_page
             write_site = site_from_key(ref.site) if ref else self.meta
-            write_site.login()
+            login(write_site)
             self.now = server_time(write_site)
             works = self.people()
             history, history_ok = self.history()

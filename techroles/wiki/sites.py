@@ -41,6 +41,16 @@ def site_from_key(key: str) -> pywikibot.site.APISite:
                          .splitlines()[0]) from exc
 
 
+def login(site: pywikibot.site.APISite) -> None:
+    """Log in on ``site``; a refusal (revoked BotPassword, expired session) or a
+    wiki that does not answer is a :class:`FetchError` with a one-line reason."""
+    try:
+        site.login()
+    except api.FETCH_ERRORS as exc:
+        raise FetchError(f'{site.family.name}:{site.code}: cannot log in: '
+                         f'{type(exc).__name__}: {exc}'.splitlines()[0]) from exc
+
+
 def dbname_of(site: pywikibot.site.APISite) -> str:
     """The database name of a Pywikibot site (offline data, then siteinfo)."""
     db = wikis.dbname_for(site.code, site.family.name)

@@ -26,7 +26,7 @@ from techroles.wiki import api, pages
 from techroles.wiki.activity import ActivityCollector, Target
 from techroles.wiki.jobs import EXIT_INCOMPLETE, EXIT_OK, EXIT_SHUTOFF, Job
 from techroles.wiki.pages import PageSnapshot, place, site_key
-from techroles.wiki.sites import dbname_of, server_time, site_from_key
+from techroles.wiki.sites import dbname_of, login, server_time, site_from_key
 
 
 @dataclass
@@ -523,7 +523,7 @@ class UpdateJob(Job):
         try:
             write_sites = {site_from_key(t.site) for t in self.cfg.tables}
             for site in write_sites:
-                site.login()
+                login(site)
             self.now = server_time(next(iter(write_sites)))
             self.works = [w for spec in self.cfg.tables if (w := self.load(spec)) is not None]
             self.collect(self.works)

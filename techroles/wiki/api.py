@@ -22,6 +22,12 @@ import requests
 from pywikibot.exceptions import Error as PywikibotError
 
 from techroles.errors import FetchError
+from techroles.wiki import redact
+
+
+# Pywikibot logs the parameters of failed requests (a login's password) and
+# response headers (session cookies): keep them out of every log.
+redact.install()
 
 
 #: Request counts by purpose (``activity``, ``person``, ``setup``, ``page`` …).

@@ -344,3 +344,18 @@ def test_an_answer_cut_short_without_its_continuation(faults, wiki, tmp_path):
     faults['frwiki'].add(action='strip_continue', match={**ACTIVITY, 'ucend': PRESENT},
                          rewrite={'uclimit': '2'})
     fail_then_recover(faults, wiki, tmp_path, unknown=ON_FRWIKI, where='incomplete answer')
+
+
+def test_meta_down_from_the_start(faults, wiki, tmp_path):
+    # The bot logs in and writes on Meta: nothing can be done, and it says so.
+    faults['metawiki'].add(action='http', status=503)
+    faulty = fail_then_recover(faults, wiki, tmp_path, kept=EVERYONE, where='meta:meta')
+    assert not faulty.requests('metawiki', action='edit')
+
+
+def test_the_login_refused(faults, wiki, tmp_path):
+    # No session yet, and the wiki never sees the login's session: login fails.
+    for jar in faults.pywikibot_dir.glob('*.lwp'):
+        jar.unlink()
+    faults['metawiki'].add(action='expire_session', match={'action': 'login'})
+    fail_then_recover(faults, wiki, tmp_path, kept=EVERYONE, where='cannot log in')

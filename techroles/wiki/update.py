@@ -92,7 +92,11 @@ class UpdateJob(Job):
                 continue
             if report:
                 for problem in tbl.errors:
-                    self.problem(work.place, problem.message,
+                    # The place is given once: the engine's messages start with it too.
+                    message = problem.message.removeprefix(
+                        f'table {tbl.index} line {problem.line}: ').removeprefix(
+                        f'table {tbl.index}: ')
+                    self.problem(work.place, message,
                                  severity='error' if tbl.broken else 'warning',
                                  table_index=tbl.index, line=problem.line)
                 if tbl.in_translate:

@@ -106,6 +106,7 @@ def test_malformed_tables_affect_only_their_row_or_table(wiki, tmp_path):
         return said[key]
 
     assert 'unclosed table' in message('ERROR', 3, 46)           # structural: table skipped
+    assert all(not m.startswith('table ') for m in said.values())  # the place said once
     assert 'unknown wiki' in message('WARNING', 0, 8)            # its row only
     assert 'duplicate' in message('WARNING', 0, 18)
     assert 'beyond the header' in message('WARNING', 0, 20)
@@ -118,7 +119,9 @@ def test_malformed_tables_affect_only_their_row_or_table(wiki, tmp_path):
     assert got['Alice Active'] == 'active' and got['Bob Stale'] == 'inactive'
     assert got['Meta Only'] == 'active' and got['Temp Tim'] == 'active'
     for bad in ('Jo@home', 'Foo:Bar', '192.0.2.7'):       # names MediaWiki forbids
-        assert got.get(bad) in (None, 'missing'), (bad, got.get(bad))
+        assert got[bad] == 'missing', (bad, got[bad])
+        assert 'data-status="missing"' in status_cells(after)[0, bad]
+    assert 'Emma Email' not in got                         # a row with too many cells
     cells = status_cells(after)
     assert 'data-status="active"' in cells[0, 'Alice Active']
     assert cells[0, 'Bob Stale'].count('data-status="inactive"') == 1

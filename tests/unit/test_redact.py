@@ -35,7 +35,7 @@ def test_ordinary_text_is_kept() -> None:
 def test_every_log_record_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     install()
     install()  # idempotent
-    with caplog.at_level(logging.INFO, logger='pywiki.test'):
-        logging.getLogger('pywiki.test').info('%s, %s', '/api.php',
+    with caplog.at_level(logging.INFO, logger='techroles.test.redact'):
+        logging.getLogger('techroles.test.redact').info('%s, %s', '/api.php',
                                               'action=login&lgpassword=hunter2hunter2')
     assert 'hunter2hunter2' not in caplog.text and 'lgpassword=<redacted>' in caplog.text

@@ -518,6 +518,35 @@ def expected_facts(manifest: dict) -> dict[str, PersonFacts]:
     return out
 
 
+def verify_farm(farm, manifest: dict) -> str | None:
+    """None when every wiki answers as itself with the fixture's edit counts."""
+    import urllib.parse
+    import urllib.request
+
+    for wiki in farm.wikis:
+        db = wiki.dbname
+        sample = [p for p in manifest['people'] if p['edits'].get(db)][:5]
+        query = {'action': 'query', 'format': 'json', 'formatversion': '2',
+                 'meta': 'siteinfo', 'list': 'users', 'usprop': 'editcount',
+                 'ususers': '|'.join(p['name'] for p in sample)}
+        url = farm.api_url(db) + '?' + urllib.parse.urlencode(query)
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                data = json.load(response)['query']
+        except (OSError, ValueError, KeyError) as exc:
+            return f'{db} on port {farm.ports[db]}: {exc}'
+        if data['general'].get('wikiid') != db:
+            return (f'{db}: port {farm.ports[db]} is served by {data["general"].get("wikiid")} '
+                    '(another process took it)')
+        counts = {u['name']: u.get('editcount') for u in data.get('users', [])}
+        for person in sample:
+            if counts.get(person['name']) != len(person['edits'][db]):
+                return (f'{db} on port {farm.ports[db]}: {person["name"]} has '
+                        f'{counts.get(person["name"])} edits, the fixture '
+                        f'{len(person["edits"][db])} (another wiki answers there?)')
+    return None
+
+
 # ---------------------------------------------------------------------------
 # Bounds
 # ---------------------------------------------------------------------------
@@ -860,8 +889,30 @@ class Bench:
             for stale in saved.parent.glob(f'people{self.opts.people}-*'):
                 if stale != saved and stale.is_dir() and '.tmp' not in stale.name:
                     shutil.rmtree(stale, ignore_errors=True)  # an older template or plan
+        self.ensure_serving(manifest)
         self.farm.snapshot('bench')
         return manifest
+
+    def ensure_serving(self, manifest: dict, attempts: int = 3) -> None:
+        """Make sure each port is served by this farm's wiki, with the fixture.
+
+        ``free_port()`` releases a port before ``php -S`` binds it: another
+        process (another farm on the machine) may take it meanwhile, and the
+        readiness check then succeeds against the wrong wiki. Restart on
+        fresh ports when that happens.
+        """
+        from techroles.testbed.farm import free_port
+
+        for attempt in range(attempts):
+            problem = verify_farm(self.farm, manifest)
+            if problem is None:
+                return
+            _log(f'{problem}: restarting the farm on other ports')
+            self.farm.stop()
+            self.farm.ports = {w.dbname: free_port() for w in self.farm.wikis}
+            if attempt + 1 < attempts:
+                self.farm.start()
+        raise RuntimeError(f'the farm does not serve its own wikis: {problem}')
 
     # -- modes ------------------------------------------------------------
     def ports(self) -> dict[str, int]:
@@ -927,6 +978,7 @@ class Bench:
 
     # -- the run ------------------------------------------------------------
     def run(self) -> int:
+        self.info['git_start'] = _git_head()
         started = time.perf_counter()
         self.farm.create()
         self.info['template_s'] = round(time.perf_counter() - started, 1)
@@ -1046,10 +1098,13 @@ class Bench:
             for n in sorted(set(label_differ) | set(fixture_differ))
         ]
         out['bounds'] = bound
-        versions = {json.dumps(results[m].get('code'), sort_keys=True) for m in MODES}
-        out['code'] = {'git': _git_head(), 'consistent': len(versions) == 1,
-                       **{m: results[m].get('code') for m in MODES}}
-        if len(versions) != 1:
+        # The naive worker runs only bench.py; cold and incremental run all of it.
+        code = {m: results[m].get('code') or {} for m in MODES}
+        consistent = code['cold'] == code['incremental'] and \
+            len({c.get('bench.py') for c in code.values()}) == 1
+        out['code'] = {'git_start': self.info.get('git_start'), 'git_end': _git_head(),
+                       'consistent': consistent, **code}
+        if not consistent:
             _log('WARNING the modes ran different versions of the code under test '
                  '(it changed during the run): the figures are not comparable')
         out['reference_time'] = _iso(ref_now)
@@ -1072,7 +1127,7 @@ class Bench:
         lines = [
             f'techroles bench: {r["people"]} people on {r["wikis"]} wikis (Meta included), '
             f'latency {r["latency_ms"]:g} ms per request, {r["date"]}, '
-            f'{r["machine"].get("cpus")} CPUs, code {r["code"]["git"]}',
+            f'{r["machine"].get("cpus")} CPUs, code {r["code"]["git_start"]}',
             '',
             f'{"mode":<12} {"requests":>9} {"activity":>9} {"per-person":>11} {"setup":>6} '
             f'{"wall_s":>8} {"peak_mb":>8}',

@@ -269,7 +269,7 @@ def parser(prog: str, *, kpi_report: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False):
+def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False, saves: bool = True):
     """Parse the options and load the configuration; an int is an exit status."""
     try:
         opts = parser(prog, kpi_report=kpi_report).parse_args(list(args))
@@ -278,7 +278,7 @@ def prepare(prog: str, args: Sequence[str], *, kpi_report: bool = False):
     if opts.limit is not None and opts.limit < 0:
         print(f'ERROR {prog}: --limit must be 0 or more', file=sys.stderr)
         return EXIT_USAGE
-    if not (opts.always or pwb_config.simulate or sys.stdin.isatty()):
+    if saves and not (opts.always or pwb_config.simulate or sys.stdin.isatty()):
         print(f'ERROR {prog}: without -always every save is confirmed at the terminal, '
               'and there is none: add -always (or -simulate)', file=sys.stderr)
         return EXIT_USAGE
@@ -382,7 +382,7 @@ def run_explain(args: Sequence[str]) -> int:
     argv = list(args)
     to_stdout = '--print' in argv
     argv = [a for a in argv if a != '--print']
-    prepared = prepare('techroles explain', argv)
+    prepared = prepare('techroles explain', argv, saves=not to_stdout)
     if isinstance(prepared, int):
         return prepared
     opts, cfg, source = prepared

@@ -331,35 +331,53 @@ class Farm:
 
     # -- running ----------------------------------------------------------
     def start(self) -> None:
-        """Start one ``php -S`` per wiki and wait until each answers."""
-        self.write_farm_file()
-        for wiki in self.wikis:
-            if wiki.dbname in self.pids:
-                continue
-            log = open(self.wiki_dir(wiki.dbname) / 'server.log', 'ab')  # noqa: SIM115
-            settings = self.wiki_dir(wiki.dbname) / 'LocalSettings.php'
-            env = {**os.environ, 'MW_CONFIG_FILE': str(settings)}
-            proc = subprocess.Popen(
-                ['php', '-S', f'127.0.0.1:{self.ports[wiki.dbname]}', '-t', str(MW_INSTALL_PATH)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                start_new_session=True,
-            )
-            log.close()
-            self.pids[wiki.dbname] = proc.pid
-            (self.wiki_dir(wiki.dbname) / 'server.pid').write_text(f'{proc.pid}\n')
-        for wiki in self.wikis:
-            self._wait_ready(wiki.dbname)
+        """Start one ``php -S`` per wiki and wait until each answers.
 
-    def _wait_ready(self, dbname: str, timeout: float = 30) -> None:
+        A free port can be taken by another process between ``free_port()``
+        and php binding it; then php exits and the readiness check would
+        talk to someone else's server. Each wiki is therefore checked by its
+        ``wikiid`` and, if it is not ours, started again on a fresh port (the
+        farm file and the Pywikibot config follow).
+        """
+        for _attempt in range(5):
+            self.write_farm_file()
+            for wiki in self.wikis:
+                if wiki.dbname not in self.pids:
+                    self._spawn(wiki)
+            taken = [w.dbname for w in self.wikis if not self._wait_ready(w.dbname)]
+            if not taken:
+                return
+            for dbname in taken:
+                self.stop_wiki(dbname)
+                self.ports[dbname] = free_port()
+            if (self.pywikibot_dir / 'user-config.py').exists():
+                self.write_pywikibot_config()
+        raise FarmError(f'could not find free ports for {", ".join(taken)}')
+
+    def _spawn(self, wiki: WikiSpec) -> None:
+        log = open(self.wiki_dir(wiki.dbname) / 'server.log', 'ab')  # noqa: SIM115
+        settings = self.wiki_dir(wiki.dbname) / 'LocalSettings.php'
+        env = {**os.environ, 'MW_CONFIG_FILE': str(settings)}
+        proc = subprocess.Popen(
+            ['php', '-S', f'127.0.0.1:{self.ports[wiki.dbname]}', '-t', str(MW_INSTALL_PATH)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+            start_new_session=True,
+        )
+        log.close()
+        self.pids[wiki.dbname] = proc.pid
+        (self.wiki_dir(wiki.dbname) / 'server.pid').write_text(f'{proc.pid}\n')
+
+    def _wait_ready(self, dbname: str, timeout: float = 30) -> bool:
+        """Wait until ``dbname`` answers; False when its port serves another wiki."""
         deadline = time.monotonic() + timeout
         url = self.api_url(dbname) + '?action=query&meta=siteinfo&format=json'
         last: Exception | None = None
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(url, timeout=10) as response:
-                    json.load(response)
-                    return
-            except (OSError, ValueError) as exc:
+                    wikiid = json.load(response)['query']['general'].get('wikiid')
+                return wikiid == dbname
+            except (OSError, ValueError, KeyError) as exc:
                 last = exc
                 time.sleep(0.05)
         raise FarmError(f'{dbname} did not answer on {url}: {last}')
@@ -519,8 +537,6 @@ class Farm:
     def running(self) -> bool:
         """True when every wiki of the farm answers."""
         try:
-            for wiki in self.wikis:
-                self._wait_ready(wiki.dbname, timeout=1)
+            return all(self._wait_ready(wiki.dbname, timeout=1) for wiki in self.wikis)
         except (FarmError, KeyError):
             return False
-        return True

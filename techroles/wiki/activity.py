@@ -172,25 +172,45 @@ class ActivityCollector:
             return facts
         names = sorted({targets[key].name for key in keys})
         self._refresh_from_meta_logs()
-        global_info, global_error = self._global_facts(names)
-        # Where to look: activity wikis, home wikis of translators, Meta (e-mail,
-        # translations) and mediawiki.org (the supportive signal).
-        plan: dict[str, set[str]] = defaultdict(set)
+        # Where to look: activity wikis, Meta (e-mail, translations, and the
+        # CentralAuth facts, asked in Meta's worker while the other wikis are
+        # read) and mediawiki.org (the supportive signal). Translators' home
+        # wikis are known only from CentralAuth: they are read afterwards.
+        plan: dict[str, set[str]] = {self.meta: set()}
         wikis_of: dict[Hashable, set[str]] = {}
         all_wikis: dict[str, set[str]] = defaultdict(set)
         for key in keys:
             target = targets[key]
-            wikis = set(target.wikis) | {self.meta}
+            wikis_of[key] = set(target.wikis) | {self.meta}
+            all_wikis[target.name] |= wikis_of[key] | set(target.block_wikis)
+            for wiki in wikis_of[key] | set(target.block_wikis) | {self.mediawiki}:
+                plan.setdefault(wiki, set()).add(target.name)
+        found: dict[str, tuple] = {}
+
+        def meta_first(wiki: str, people: list[str]) -> WikiResult:
+            if wiki == self.meta:
+                found['global'] = self._global_facts(names)
+            return self._wiki_pass(wiki, people)
+
+        results = self._run_parallel({w: sorted(p) for w, p in plan.items()}, meta_first)
+        global_info, global_error = found['global']
+        homes: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            target = targets[key]
             home = (global_info.get(target.name) or {}).get('home')
-            if target.translator and home:
-                wikis.add(home)
-            wikis_of[key] = wikis
-            all_wikis[target.name] |= wikis | set(target.block_wikis)
-            for wiki in wikis | set(target.block_wikis) | {self.mediawiki}:
-                plan[wiki].add(target.name)
-        results = self._run_parallel(
-            {wiki: sorted(people) for wiki, people in plan.items()}, self._wiki_pass,
-        )
+            if target.translator and home and home not in wikis_of[key]:
+                wikis_of[key].add(home)
+                all_wikis[target.name].add(home)
+                if home not in results or target.name not in results[home].users:
+                    homes[home].add(target.name)
+        for wiki, extra in self._run_parallel({w: sorted(p) for w, p in homes.items()},
+                                              self._wiki_pass).items():
+            if wiki not in results:
+                results[wiki] = extra
+                continue
+            results[wiki].users.update(extra.users)
+            results[wiki].invalid |= extra.invalid
+            results[wiki].error = results[wiki].error or extra.error
         # Logged actions: only where the latest edit is older than the
         # slipping threshold.
         stale: dict[str, set[str]] = defaultdict(set)
@@ -418,11 +438,16 @@ class ActivityCollector:
                     done.update(pending)
                     pending = []
                     break
-                # Users before the one the query stopped in are complete.
+                # Users before the one the query stopped in are complete. The one
+                # it stopped in is a heavy editor when they alone fill most of the
+                # page and have more edits than a page: paging through their
+                # window could take many requests, so they are asked alone.
                 done.update(seen_order[:-1])
                 remaining = [n for n in pending if n not in done]
-                new_heavy = {n for n in remaining
-                             if n in result.users and result.users[n].editcount > page}
+                cursor = seen_order[-1] if seen_order else None
+                filled = sum(1 for r in query.get('usercontribs', []) if r['user'] == cursor)
+                new_heavy = {cursor} if cursor in result.users and cursor in remaining \
+                    and 2 * filled >= page and result.users[cursor].editcount > page else set()
                 if new_heavy:
                     heavy |= new_heavy
                     light = [n for n in remaining if n not in heavy]

@@ -27,8 +27,14 @@ from pywikibot.exceptions import EditConflictError
 
 from techroles import config as tr_config
 from techroles import i18n, kpi, reports
-from techroles.errors import BotsExcludedError, ConfigError, FetchError, PageContentError
-from techroles.wiki import pages
+from techroles.errors import (
+    BotsExcludedError,
+    ConfigError,
+    FetchError,
+    PageContentError,
+    ShutoffError,
+)
+from techroles.wiki import api, pages
 from techroles.wiki.pages import SavePath, place, site_key
 from techroles.wiki.sites import Sites, login, site_from_key
 from techroles.wiki.store import StateStore
@@ -139,6 +145,9 @@ def _unsafe_config_page(snap: pages.PageSnapshot, cfg: tr_config.Config) -> str 
 class Job:
     """What ``update`` and ``kpi`` share: configuration, sites, store, problems."""
 
+    #: Where a problem of the job as a whole is reported (``ERROR update: …``).
+    name = 'job'
+
     def __init__(self, cfg: tr_config.Config, *, always: bool = False,
                  report: str | None = None, limit: int | None = None,
                  source: ConfigSource | None = None) -> None:
@@ -155,6 +164,8 @@ class Job:
         self.save_path = SavePath(self.bot, self.page_site(cfg.shutoff_page))
         #: (place, title on the status page's wiki or None, cells, revid) per save.
         self.changes: list[tuple[str, str | None, int, int | None]] = []
+        #: What ``--report`` writes.
+        self.report: dict = {}
 
     def _store_path(self) -> Path:
         path = Path(self.cfg.state_store)
@@ -184,6 +195,33 @@ class Job:
             return
         path = Path(self.report_path)
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + '\n', encoding='utf-8')
+
+    def work(self) -> None:
+        """The job itself; raises only what :meth:`run` turns into an exit status."""
+        raise NotImplementedError
+
+    def run(self) -> int:
+        """Do the work; write the report in every case; return the exit status."""
+        status = EXIT_OK
+        try:
+            self.work()
+        except ShutoffError as exc:
+            self.problem('shutoff', str(exc))
+            status = EXIT_SHUTOFF
+        except (FetchError, PageContentError) as exc:
+            self.problem(self.name, str(exc))
+            status = EXIT_INCOMPLETE
+        finally:
+            self.report['run'] = {
+                'time': self.now.strftime('%Y-%m-%dT%H:%M:%SZ') if self.now else None,
+                'simulate': self.simulate,
+                'requests': dict(api.COUNTER),
+                'problems': [str(p) for p in self.problems],
+            }
+            self.write_report(self.report)
+        if status != EXIT_OK:
+            return status
+        return EXIT_INCOMPLETE if any(p.severity == 'error' for p in self.problems) else EXIT_OK
 
     def write_section(self, ref: tr_config.PageRef | None, section: str, text: str,
                       summary_key: str, *summary_params: object) -> bool:
@@ -315,37 +353,34 @@ def refuse_invalid_wiki_config(job: Job) -> int:
     return EXIT_USAGE
 
 
-def run_update(args: Sequence[str]) -> int:
-    """``techroles update``: exit status as documented in ``techroles.cli``."""
-    from techroles.wiki.update import UpdateJob
-
-    prepared = prepare('techroles update', args)
+def _run_one(prog: str, job_class: type[Job], args: Sequence[str]) -> int:
+    prepared = prepare(prog, args)
     if isinstance(prepared, int):
         return prepared
     opts, cfg, source = prepared
-    job = UpdateJob(cfg, always=opts.always, report=opts.report, limit=opts.limit,
-                    source=source)
+    options = {'limit': opts.limit} if job_class.name == 'update' else {}
+    job = job_class(cfg, always=opts.always, report=opts.report, source=source, **options)
     if source.wiki_error:
         return refuse_invalid_wiki_config(job)
     status = job.run()
     job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF,
-                          manual=job.manual, human=job.human_kept)
+                          manual=getattr(job, 'manual', ()),
+                          human=getattr(job, 'human_kept', ()))
     return status
+
+
+def run_update(args: Sequence[str]) -> int:
+    """``techroles update``: exit status as documented in ``techroles.cli``."""
+    from techroles.wiki.update import UpdateJob
+
+    return _run_one('techroles update', UpdateJob, args)
 
 
 def run_kpi(args: Sequence[str]) -> int:
+    """``techroles kpi``: exit status as documented in ``techroles.cli``."""
     from techroles.wiki.kpijob import KpiJob
 
-    prepared = prepare('techroles kpi', args)
-    if isinstance(prepared, int):
-        return prepared
-    opts, cfg, source = prepared
-    job = KpiJob(cfg, always=opts.always, report=opts.report, source=source)
-    if source.wiki_error:
-        return refuse_invalid_wiki_config(job)
-    status = job.run()
-    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
-    return status
+    return _run_one('techroles kpi', KpiJob, args)
 
 
 def run_both(args: Sequence[str]) -> int:

@@ -14,16 +14,18 @@ from collections.abc import Mapping
 
 from techroles import config as tr_config
 from techroles import coverage, i18n, kpi, wikis
-from techroles.errors import FetchError, PageContentError, ShutoffError
+from techroles.errors import FetchError, PageContentError
 from techroles.model import Decision
-from techroles.wiki import api, pages, translate
-from techroles.wiki.jobs import EXIT_INCOMPLETE, EXIT_OK, EXIT_SHUTOFF, Job
+from techroles.wiki import pages, translate
+from techroles.wiki.jobs import Job
 from techroles.wiki.pages import place
 from techroles.wiki.sites import dbname_of, login, server_time, site_from_key
 
 
 class KpiJob(Job):
     """Compute both KPIs, write the history record and the KPI page."""
+
+    name = 'kpi'
 
     def __init__(self, cfg: tr_config.Config, *, update=None, **kwargs) -> None:
         super().__init__(cfg, **kwargs)
@@ -33,7 +35,6 @@ class KpiJob(Job):
             self.changes = update.changes
             self.store = update.store
             self.sites = update.sites
-        self.report: dict = {}
 
     def people(self):
         """Decisions and row wikis per listed person, from an update job's work."""
@@ -115,44 +116,27 @@ class KpiJob(Job):
         t = self.cfg.thresholds
         return {'content': t.content, 'issues': t.issues, 'languages': t.languages}
 
-    def run(self) -> int:
-        status = EXIT_OK
-        try:
-            ref = self.cfg.kpi_page
-            write_site = site_from_key(ref.site) if ref else self.meta
-            login(write_site)
-            self.now = server_time(write_site)
-            works = self.people()
-            history, history_ok = self.history()
-            self.report = {'ambassadors': self.ambassadors(works)}
-            translation, has_translate = self.translation(works, history)
-            self.report['translation'] = translation
-            for line in kpi.check_report(self.report):
-                self.problem('kpi', f'inconsistent figure: {line}')
-            for lang, figures in translation['languages'].items():
-                if figures['issues_incomplete']:
-                    self.problem('kpi', f'{lang}: incomplete figures for '
-                                 + ', '.join(figures['issues_incomplete']))
-            if history_ok:
-                history = kpi.merge_history(history, kpi.history_record(self.report,
-                                                                        self.now.date()))
-                self.write_history(history)
-            self.write_kpi_page(history, has_translate)
-        except ShutoffError as exc:
-            self.problem('shutoff', str(exc))
-            status = EXIT_SHUTOFF
-        except (FetchError, PageContentError) as exc:
-            self.problem('kpi', str(exc))
-            status = EXIT_INCOMPLETE
-        finally:
-            self.report['run'] = {
-                'time': self.now.strftime('%Y-%m-%dT%H:%M:%SZ') if self.now else None,
-                'simulate': self.simulate, 'requests': dict(api.COUNTER),
-            }
-            self.write_report(self.report)
-        if status != EXIT_OK:
-            return status
-        return EXIT_INCOMPLETE if any(p.severity == 'error' for p in self.problems) else EXIT_OK
+    def work(self) -> None:
+        ref = self.cfg.kpi_page
+        write_site = site_from_key(ref.site) if ref else self.meta
+        login(write_site)
+        self.now = server_time(write_site)
+        works = self.people()
+        history, history_ok = self.history()
+        self.report = {'ambassadors': self.ambassadors(works)}
+        translation, has_translate = self.translation(works, history)
+        self.report['translation'] = translation
+        for line in kpi.check_report(self.report):
+            self.problem('kpi', f'inconsistent figure: {line}')
+        for lang, figures in translation['languages'].items():
+            if figures['issues_incomplete']:
+                self.problem('kpi', f'{lang}: incomplete figures for '
+                             + ', '.join(figures['issues_incomplete']))
+        if history_ok:
+            history = kpi.merge_history(history, kpi.history_record(self.report,
+                                                                    self.now.date()))
+            self.write_history(history)
+        self.write_kpi_page(history, has_translate)
 
     def write_history(self, history: list[dict]) -> None:
         ref = self.cfg.history_page

@@ -20,11 +20,11 @@ from pywikibot.exceptions import EditConflictError
 
 from techroles import config as tr_config
 from techroles import i18n, names, policy, render, reports, table
-from techroles.errors import BotsExcludedError, FetchError, PageContentError, ShutoffError
+from techroles.errors import BotsExcludedError, FetchError, PageContentError
 from techroles.model import Decision, PersonFacts, SignupTable, Status
-from techroles.wiki import api, pages
+from techroles.wiki import pages
 from techroles.wiki.activity import ActivityCollector, Target
-from techroles.wiki.jobs import EXIT_INCOMPLETE, EXIT_OK, EXIT_SHUTOFF, Job
+from techroles.wiki.jobs import Job
 from techroles.wiki.pages import PageSnapshot, place, site_key
 from techroles.wiki.sites import dbname_of, login, server_time, site_from_key
 
@@ -57,6 +57,8 @@ class PageWork:
 
 class UpdateJob(Job):
     """Check every listed person and update the status cells of the tables."""
+
+    name = 'update'
 
     def __init__(self, cfg: tr_config.Config, **kwargs) -> None:
         super().__init__(cfg, **kwargs)
@@ -522,46 +524,26 @@ class UpdateJob(Job):
         self.write_section(ref, 'explanation', text, 'techroles-summary-explanation')
 
     # -- the run -----------------------------------------------------------------------
-    def run(self) -> int:
-        status = EXIT_OK
-        try:
-            write_sites = {site_from_key(t.site) for t in self.cfg.tables}
-            for site in write_sites:
-                login(site)
-            self.now = server_time(next(iter(write_sites)))
-            self.works = [w for spec in self.cfg.tables if (w := self.load(spec)) is not None]
-            self.collect(self.works)
-            for work in self.works:
-                self.hold_human_corrections(work)
-            for work in self.works:
-                try:
-                    self.save(work)
-                except BotsExcludedError as exc:
-                    self.problem(work.place, str(exc), severity='warning')
-                    self._record(work, saved=False, reason='{{nobots}}', withheld={})
-                except FetchError as exc:
-                    self.problem(work.place, str(exc))
-                    self._record(work, saved=False, reason=str(exc), withheld={})
-            self.write_evidence()
-            self.write_explanation()
-        except ShutoffError as exc:
-            self.problem('shutoff', str(exc))
-            status = EXIT_SHUTOFF
-        except (FetchError, PageContentError) as exc:
-            self.problem('run', str(exc))
-            status = EXIT_INCOMPLETE
-        finally:
-            self.report['run'] = {
-                'time': _iso(self.now) if self.now else None,
-                'simulate': self.simulate,
-                'requests': dict(api.COUNTER),
-                'problems': [str(p) for p in self.problems],
-            }
-            self.write_report(self.report)
-        if status != EXIT_OK:
-            return status
-        errors = any(p.severity == 'error' for p in self.problems)
-        return EXIT_INCOMPLETE if errors else EXIT_OK
+    def work(self) -> None:
+        write_sites = {site_from_key(t.site) for t in self.cfg.tables}
+        for site in write_sites:
+            login(site)
+        self.now = server_time(next(iter(write_sites)))
+        self.works = [w for spec in self.cfg.tables if (w := self.load(spec)) is not None]
+        self.collect(self.works)
+        for work in self.works:
+            self.hold_human_corrections(work)
+        for work in self.works:
+            try:
+                self.save(work)
+            except BotsExcludedError as exc:
+                self.problem(work.place, str(exc), severity='warning')
+                self._record(work, saved=False, reason='{{nobots}}', withheld={})
+            except FetchError as exc:
+                self.problem(work.place, str(exc))
+                self._record(work, saved=False, reason=str(exc), withheld={})
+        self.write_evidence()
+        self.write_explanation()
 
 
 def _unreadable(tbl: SignupTable) -> bool:

@@ -36,10 +36,11 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import pywikibot
 from dateutil.relativedelta import relativedelta
 
 from techroles.errors import FetchError
@@ -247,9 +248,15 @@ class ActivityCollector:
         if not work:
             return results
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(work))) as pool:
-            futures = {wiki: pool.submit(fn, wiki, people) for wiki, people in work.items()}
-            for wiki, future in futures.items():
+            futures = {pool.submit(fn, wiki, people): wiki for wiki, people in work.items()}
+            for done, future in enumerate(as_completed(futures), 1):
+                wiki = futures[future]
                 results[wiki] = future.result()
+                # Progress, as plain lines (a terminal and a job log read them alike).
+                pywikibot.info(f'techroles: {wiki}: {len(work[wiki])} people '
+                               f'({done}/{len(work)} wikis)'
+                               + (f': incomplete: {results[wiki].error}'
+                                  if results[wiki] and results[wiki].error else ''))
         return results
 
     def _site(self, wiki: str):

@@ -59,6 +59,9 @@ NS_TRANSLATIONS = 1198
 RECENT_CAP = 2000
 #: CentralAuth facts are asked again after this many days even if no log says so.
 GLOBAL_MAX_AGE_DAYS = 30
+# One person's newest log entries: enough to step over a few newusers/* entries.
+LOG_PAGE = 20
+LOG_PROP = 'ids|type|timestamp|title'
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,10 @@ class ActivityCollector:
         )
         self._lock = threading.Lock()
         self._module_cache: dict[tuple[str, str], bool] = {}
+        # Meta's newest log entries per person, asked in the same request as
+        # their globaluserinfo (one request instead of two): {name: entries or
+        # None when the page held no answer (only newusers/* and more to come)}.
+        self._meta_logs: dict[str, list[dict] | None] = {}
 
     # -- public ------------------------------------------------------------
     def collect(self, targets: Mapping[Hashable, Target],
@@ -303,8 +310,7 @@ class ActivityCollector:
                         checked > self.now + relativedelta(days=-GLOBAL_MAX_AGE_DAYS):
                     info[name] = cached
                     continue
-                data = api.request(site, 'person', action='query', meta='globaluserinfo',
-                                   guiuser=name)
+                data = self._globaluserinfo(site, name)
                 gui = data.get('query', {}).get('globaluserinfo', {})
                 if gui.get('missing'):
                     facts = {'exists': False, 'locked': False, 'home': None}
@@ -317,6 +323,31 @@ class ActivityCollector:
         except FetchError as exc:
             return info, str(exc)
         return info, None
+
+    def _globaluserinfo(self, site, name: str) -> dict:
+        """One person's ``globaluserinfo``, with their newest Meta log entries.
+
+        Query modules combine freely in one request: the log entries ride
+        along so that Meta's logged-actions pass (which most inactive people
+        need) costs no request of its own. A name ``list=logevents`` refuses
+        is asked again without it.
+        """
+        try:
+            data = api.request(site, 'person', action='query', meta='globaluserinfo',
+                               guiuser=name, list='logevents', leuser=name,
+                               lelimit=LOG_PAGE, leprop=LOG_PROP)
+        except FetchError as exc:
+            if 'baduser' not in str(exc) and 'leuser' not in str(exc):
+                raise
+            return api.request(site, 'person', action='query', meta='globaluserinfo',
+                               guiuser=name)
+        entries = data.get('query', {}).get('logevents')
+        if entries is not None:
+            more = 'lecontinue' in data.get('continue', {})
+            useful = any(e.get('type') != 'newusers' for e in entries)
+            with self._lock:
+                self._meta_logs[name] = entries if useful or not more else None
+        return data
 
     def _refresh_from_meta_logs(self) -> None:
         """Incremental runs: forget cached facts that Meta's logs say changed."""
@@ -629,13 +660,17 @@ class ActivityCollector:
                 if cached is not None and cached.log_checked_until is not None:
                     known = iso(cached.log_checked_until)
                     floor = max(floor, known) if floor else known
-                params = dict(list='logevents', leuser=name, lelimit=20,
-                              leprop='ids|type|timestamp|title')
+                params = dict(list='logevents', leuser=name, lelimit=LOG_PAGE, leprop=LOG_PROP)
                 if floor:
                     params['leend'] = floor
+                prefetched = self._meta_logs.get(name) if result.wiki == self.meta else None
+                pages = ([{'query': {'logevents': prefetched}}] if prefetched is not None
+                         else api.query(site, 'person', **params))
                 latest = None
-                for data in api.query(site, 'person', **params):
+                for data in pages:
                     for entry in data['query'].get('logevents', []):
+                        if floor and entry['timestamp'] < floor:
+                            break  # what leend=floor leaves out
                         if entry.get('type') == 'newusers':
                             continue
                         latest = {'ts': entry['timestamp'], 'logid': entry['logid'],

@@ -273,3 +273,32 @@ def test_the_state_store_is_only_a_cache(wiki, tmp_path):
     asked = lambda o: o.report['run']['requests']['activity'] + \
         o.report['run']['requests'].get('person', 0)  # noqa: E731
     assert asked(incremental) < asked(cold)
+
+
+def test_meta_log_entries_ride_along_with_globaluserinfo(wiki, tmp_path):
+    """Meta's logged actions come in the globaluserinfo request (no request of their own)."""
+    world = World(wiki, now=base_now())
+    world.edits('frwiki', 'Meta Mover', 400)
+    world.account('metawiki', 'Meta Mover')
+    world.log('metawiki', 'upload', 'upload', 'Meta Mover', 'File:Mover.png', 20)
+    world.log('metawiki', 'newusers', 'autocreate', 'Meta Mover', 'User:Meta Mover', 1,
+              {'4::userid': 0})
+    world.edits('frwiki', 'Old Logger', 200)
+    world.account('metawiki', 'Old Logger')
+    world.log('metawiki', 'upload', 'upload', 'Old Logger', 'File:Old.png', 300)
+    world.apply()
+    signup(wiki, '{| class="wikitable"\n! Wiki !! Ambassador !! Status\n'
+                 '|-\n| fr.wikipedia || [[User:Meta Mover]] ||\n'
+                 '|-\n| fr.wikipedia || [[User:Old Logger]] ||\n|}\n')
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr
+    assert statuses(outcome) == {'Meta Mover': 'active', 'Old Logger': 'inactive'}
+    people = {p['name']: p for p in outcome.report['people']}
+    # The newest entry (an autocreation) is stepped over; the upload counts.
+    assert people['Meta Mover']['evidence']['wiki'] == 'metawiki'
+    assert 'logid' in people['Meta Mover']['evidence']
+    # A log entry older than the latest edit is not "the latest activity".
+    assert 'revid' in people['Old Logger']['evidence']
+    assert people['Old Logger']['evidence']['wiki'] == 'frwiki'
+    # Per person: one globaluserinfo (+ Meta's log) and one frwiki logevents.
+    assert outcome.report['run']['requests']['person'] == 4

@@ -193,15 +193,28 @@ class ActivityCollector:
             all_wikis[target.name] |= wikis_of[key] | set(target.block_wikis)
             for wiki in wikis_of[key] | set(target.block_wikis) | {self.mediawiki}:
                 plan.setdefault(wiki, set()).add(target.name)
+        # 1. Every wiki's batched contributions, in parallel.
+        results = self._run_parallel({w: sorted(p) for w, p in plan.items()}, self._wiki_pass)
+        # 2. Meta's CentralAuth facts (one request per person, so the longest
+        #    chain of a cold run) in Meta's worker, while the other workers read
+        #    the logged actions of people already known to need them.
+        asked: set[tuple[str, str]] = set()
+        early = {w: p for w, p in self._stale(keys, targets, wikis_of, results, asked,
+                                             ready=lambda t: not t.translator).items()
+                 if w != self.meta}
         found: dict[str, tuple] = {}
 
-        def meta_first(wiki: str, people: list[str]) -> WikiResult:
+        def global_or_logs(wiki: str, people: list[str]) -> WikiResult:
             if wiki == self.meta:
                 found['global'] = self._global_facts(names)
-            return self._wiki_pass(wiki, people)
+                return results[wiki]
+            return self._logs_pass(results[wiki], people)
 
-        results = self._run_parallel({w: sorted(p) for w, p in plan.items()}, meta_first)
+        self._run_parallel({self.meta: names, **{w: sorted(p) for w, p in early.items()}},
+                           global_or_logs, 'CentralAuth (Meta), logged actions')
+        asked |= {(w, n) for w, p in early.items() for n in p}
         global_info, global_error = found['global']
+        # 3. Translators' home wikis, known only now.
         homes: dict[str, set[str]] = defaultdict(set)
         for key in keys:
             target = targets[key]
@@ -212,30 +225,32 @@ class ActivityCollector:
                 if home not in results or target.name not in results[home].users:
                     homes[home].add(target.name)
         for wiki, extra in self._run_parallel({w: sorted(p) for w, p in homes.items()},
-                                              self._wiki_pass).items():
+                                              self._wiki_pass, 'home wikis').items():
             if wiki not in results:
                 results[wiki] = extra
                 continue
             results[wiki].users.update(extra.users)
             results[wiki].invalid |= extra.invalid
             results[wiki].error = results[wiki].error or extra.error
-        # Logged actions: only where the latest edit is older than the
-        # slipping threshold.
-        stale: dict[str, set[str]] = defaultdict(set)
-        for key in keys:
-            name = targets[key].name
-            latest = self._latest(name, wikis_of[key], results, with_logs=False)
-            if latest is None or latest.timestamp < self.slipping_cutoff:
-                for wiki in wikis_of[key]:
-                    result = results[wiki]
-                    if result.error is None and name in result.users and \
-                            result.users[name].exists:
-                        stale[wiki].add(name)
-        self._run_parallel({w: sorted(p) for w, p in stale.items()},
-                           lambda wiki, people: self._logs_pass(results[wiki], people))
+        # 4. The remaining logged actions (Meta's came with globaluserinfo) and
+        #    the rename logs of missing names, wiki by wiki in parallel.
+        late = self._stale(keys, targets, wikis_of, results, asked, ready=lambda t: True)
         missing = [n for n in names
                    if not self._exists(n, all_wikis[n], results, global_info)]
-        renames = self._renames(missing, all_wikis, results)
+        lookups = self._rename_lookups(missing, all_wikis, results)
+        renamed: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+
+        def logs_and_renames(wiki: str, people: list[str]) -> WikiResult:
+            result = results[wiki]
+            if people:
+                self._logs_pass(result, people)
+            if lookups.get(wiki):
+                renamed[wiki] = self._renames_on(wiki, lookups[wiki])
+            return result
+
+        self._run_parallel({w: sorted(late.get(w, ())) for w in set(late) | set(lookups)},
+                           logs_and_renames, 'logged actions, renames')
+        renames = self._renames(missing, all_wikis, renamed)
         for key in keys:
             target = targets[key]
             facts[key] = self._assemble(
@@ -250,7 +265,8 @@ class ActivityCollector:
 
     # -- plumbing ----------------------------------------------------------
     def _run_parallel(self, work: Mapping[str, list[str]],
-                      fn: Callable[[str, list[str]], WikiResult | None]) -> dict[str, WikiResult]:
+                      fn: Callable[[str, list[str]], WikiResult | None],
+                      step: str = 'contributions') -> dict[str, WikiResult]:
         results: dict[str, WikiResult] = {}
         if not work:
             return results
@@ -260,7 +276,7 @@ class ActivityCollector:
                 wiki = futures[future]
                 results[wiki] = future.result()
                 # Progress, as plain lines (a terminal and a job log read them alike).
-                pywikibot.info(f'techroles: {wiki}: {len(work[wiki])} people '
+                pywikibot.info(f'techroles: {wiki}: {step}: {len(work[wiki])} people '
                                f'({done}/{len(work)} wikis)'
                                + (f': incomplete: {results[wiki].error}'
                                   if results[wiki] and results[wiki].error else ''))
@@ -693,10 +709,77 @@ class ActivityCollector:
             result.error = str(exc)
         return result
 
+    # -- stale people -----------------------------------------------------------
+    def _stale(self, keys: Iterable[Hashable], targets: Mapping[Hashable, Target],
+               wikis_of: Mapping[Hashable, set[str]], results: Mapping[str, WikiResult],
+               asked: set[tuple[str, str]], *, ready: Callable[[Target], bool],
+               ) -> dict[str, set[str]]:
+        """``{wiki: people}`` whose logged actions are needed and not yet asked.
+
+        Logged actions are asked only for people whose latest edit (on every
+        wiki they are checked on) is older than the slipping threshold, on
+        each of those wikis where they have an account.
+        """
+        stale: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            target = targets[key]
+            if not ready(target):
+                continue
+            name = target.name
+            latest = self._latest(name, wikis_of[key], results, with_logs=False)
+            if latest is not None and latest.timestamp >= self.slipping_cutoff:
+                continue
+            for wiki in wikis_of[key]:
+                result = results.get(wiki)
+                if result is not None and result.error is None and (wiki, name) not in asked \
+                        and name in result.users and result.users[name].exists:
+                    stale[wiki].add(name)
+        return stale
+
     # -- renames --------------------------------------------------------------
+    def _rename_lookups(self, missing: list[str], wikis_of: Mapping[str, set[str]],
+                        results: Mapping[str, WikiResult]) -> dict[str, list[str]]:
+        """``{wiki: missing names}`` whose local rename log must be read there."""
+        lookups: dict[str, list[str]] = defaultdict(list)
+        for name in missing:
+            if self.store is not None:
+                cached, checked = self.store.rename(name)
+                if checked is not None and cached:
+                    continue
+            for wiki in sorted(wikis_of[name] | {self.meta}):
+                if results.get(wiki) is None or results[wiki].error:
+                    continue
+                try:
+                    if self._has_module(wiki, 'letype', 'renameuser'):
+                        lookups[wiki].append(name)
+                except FetchError:
+                    lookups[wiki].append(name)  # asked anyway: its failure is reported
+        return lookups
+
+    def _renames_on(self, wiki: str, names: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """``{old name: (new name or None, error or None)}`` from one wiki's rename log.
+
+        A global rename also writes the local renameuser log of every wiki
+        where the account was attached (CentralAuth's local rename job), under
+        the old user page; Meta's gblrename log is titled with the *new* name,
+        so it is read only as the log since the last run
+        (``_refresh_from_meta_logs``).
+        """
+        out: dict[str, tuple[str | None, str | None]] = {}
+        try:
+            site = self._site(wiki)
+            for name in names:
+                out[name] = (self._rename_in_log(site, 'renameuser',
+                                                 f'{site.namespace(2)}:{name}', name), None)
+        except FetchError as exc:
+            for name in names:
+                out.setdefault(name, (None, str(exc)))
+        return out
+
     def _renames(self, missing: list[str], wikis_of: Mapping[str, set[str]],
-                 results: Mapping[str, WikiResult]) -> dict[str, tuple[str | None, str | None]]:
-        """``{old name: (new name or None, error or None)}`` from the rename logs."""
+                 renamed: Mapping[str, Mapping[str, tuple[str | None, str | None]]],
+                 ) -> dict[str, tuple[str | None, str | None]]:
+        """``{old name: (new name or None, error or None)}`` from the rename logs read."""
         out: dict[str, tuple[str | None, str | None]] = {}
         for name in missing:
             if self.store is not None:
@@ -705,23 +788,15 @@ class ActivityCollector:
                     out[name] = (cached, None)
                     continue
             found: str | None = None
-            try:
-                for wiki in sorted(wikis_of[name] | {self.meta}):
-                    if results.get(wiki) is None or results[wiki].error:
-                        continue
-                    site = self._site(wiki)
-                    # A global rename also writes the local renameuser log of every
-                    # wiki where the account was attached (CentralAuth's local rename
-                    # job), under the old user page; Meta's gblrename log is titled
-                    # with the *new* name, so it is read only as the log since the
-                    # last run (_refresh_from_meta_logs).
-                    if self._has_module(wiki, 'letype', 'renameuser'):
-                        found = self._rename_in_log(site, 'renameuser',
-                                                    f'{site.namespace(2)}:{name}', name)
-                    if found:
-                        break
-            except FetchError as exc:
-                out[name] = (None, str(exc))
+            error: str | None = None
+            for wiki in sorted(wikis_of[name] | {self.meta}):
+                new, err = renamed.get(wiki, {}).get(name, (None, None))
+                if new:
+                    found = new
+                    break
+                error = error or err
+            if found is None and error is not None:
+                out[name] = (None, error)
                 continue
             out[name] = (found, None)
             if self.store is not None:

@@ -191,7 +191,11 @@ def test_generated_pages(case: tuple[str, dict[str, Decision]]) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(page())
 def test_generated_pages_slow(case: tuple[str, dict[str, Decision]]) -> None:
+    """10,000 pages, each checked here and by test_render_spans_property (only spans change)."""
+    from tests.unit.test_render_spans_property import check as check_spans
+
     check(*case)
+    check_spans(*case)
 
 
 @settings(max_examples=200, deadline=None)

@@ -195,23 +195,24 @@ class ActivityCollector:
                 plan.setdefault(wiki, set()).add(target.name)
         # 1. Every wiki's batched contributions, in parallel.
         results = self._run_parallel({w: sorted(p) for w, p in plan.items()}, self._wiki_pass)
-        # 2. Meta's CentralAuth facts (one request per person, so the longest
-        #    chain of a cold run) in Meta's worker, while the other workers read
-        #    the logged actions of people already known to need them.
+        # 2. Logged actions of the people already known to need them, wiki by
+        #    wiki; Meta's worker first asks the CentralAuth facts (one request
+        #    per person: the longest chain of a cold run), which bring each
+        #    person's Meta log entries along.
         asked: set[tuple[str, str]] = set()
-        early = {w: p for w, p in self._stale(keys, targets, wikis_of, results, asked,
-                                             ready=lambda t: not t.translator).items()
-                 if w != self.meta}
+        early = self._stale(keys, targets, wikis_of, results, asked,
+                            ready=lambda t: not t.translator)
         found: dict[str, tuple] = {}
 
-        def global_or_logs(wiki: str, people: list[str]) -> WikiResult:
+        def global_then_logs(wiki: str, people: list[str]) -> WikiResult:
             if wiki == self.meta:
                 found['global'] = self._global_facts(names)
-                return results[wiki]
-            return self._logs_pass(results[wiki], people)
+                people = sorted(early.get(wiki, ()))
+            return self._logs_pass(results[wiki], people) if people else results[wiki]
 
-        self._run_parallel({self.meta: names, **{w: sorted(p) for w, p in early.items()}},
-                           global_or_logs, 'CentralAuth (Meta), logged actions')
+        self._run_parallel({self.meta: names, **{w: sorted(p) for w, p in early.items()
+                                                 if w != self.meta}},
+                           global_then_logs, 'CentralAuth (Meta), logged actions')
         asked |= {(w, n) for w, p in early.items() for n in p}
         global_info, global_error = found['global']
         # 3. Translators' home wikis, known only now.

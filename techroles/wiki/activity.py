@@ -717,9 +717,9 @@ class ActivityCollector:
                ) -> dict[str, set[str]]:
         """``{wiki: people}`` whose logged actions are needed and not yet asked.
 
-        Logged actions are asked only for people whose latest edit (on every
-        wiki they are checked on) is older than the slipping threshold, on
-        each of those wikis where they have an account.
+        Logged actions are asked only for people whose latest edit, over all
+        the wikis they are checked on, is older than the slipping threshold;
+        then on each of those wikis where they have an account.
         """
         stale: dict[str, set[str]] = defaultdict(set)
         for key in keys:

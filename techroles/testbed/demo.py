@@ -414,8 +414,12 @@ def _people(world: World) -> None:
     e('metawiki', 'Bridge Keeper', 200)
     world.log('metawiki', 'upload', 'upload', 'Bridge Keeper', 'File:Tech News flow.svg', 5)
     e('metawiki', 'Nouveau Pseudo', 14)
+    # A global rename as CentralAuth logs it: gblrename on Meta, titled with the
+    # new name, and renameuser under the old user page on every attached wiki.
     world.log('metawiki', 'gblrename', 'rename', 'Admin', 'Special:CentralAuth/Nouveau Pseudo',
               60, {'4::olduser': 'Ancien Pseudo', '5::newuser': 'Nouveau Pseudo'})
+    world.log('metawiki', 'renameuser', 'renameuser', 'Admin', 'User:Ancien Pseudo', 60,
+              {'4::olduser': 'Ancien Pseudo', '5::newuser': 'Nouveau Pseudo', '6::edits': 14})
     e('mediawikiwiki', 'Quiet Coder', 95, 300)
     e('metawiki', 'Afar Pioneer', 2000)
     # Translators (checked on Meta and their home wiki).

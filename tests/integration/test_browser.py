@@ -155,6 +155,7 @@ def test_signup_tables_and_kpi_pages_in_a_browser(wiki, tmp_path, pywikibot_dir)
             demo.run_bot('run', configs['ar'], tmp_path, env)]
     for run in runs:
         assert run.code == 0, f'{run.command} {run.config}: {run.log.read_text()[-3000:]}'
+    assert demo.check_expected(runs) == []  # every seeded status, as `make demo` prints them
     update, kpi_report = runs[0].report, runs[1].report
     written = {p['name']: p['status'] for p in update['people']}
 

@@ -263,7 +263,7 @@ def test_globaluserinfo_through_pywikibot(cw):
     assert info['home'] == 'frwiki' and isinstance(info['registration'], pywikibot.Timestamp)
     assert meta.is_locked('Locked Larry', force=True) is True
     assert meta.is_locked('Alice Active', force=True) is False
-    assert pywikibot.User(meta, 'Locked Larry').is_locked(force=True) is True
+    assert pywikibot.User(meta, 'Locked Larry').is_locked(refresh=True) is True
     assert 'missing' in meta.get_globaluserinfo('Nobody Here', force=True)
 
 

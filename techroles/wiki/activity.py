@@ -180,11 +180,10 @@ class ActivityCollector:
             return facts
         names = sorted({targets[key].name for key in keys})
         self._refresh_from_meta_logs()
-        # Where to look: activity wikis, Meta (e-mail, translations, and the
-        # CentralAuth facts, asked in Meta's worker while the other wikis are
-        # read) and mediawiki.org (the supportive signal). Translators' home
-        # wikis are known only from CentralAuth: they are read afterwards.
-        plan: dict[str, set[str]] = {self.meta: set()}
+        # Where to look: activity wikis, Meta (e-mail, translations) and
+        # mediawiki.org (the supportive signal). Translators' home wikis are
+        # known only from CentralAuth: they are read afterwards (step 3).
+        plan: dict[str, set[str]] = defaultdict(set)
         wikis_of: dict[Hashable, set[str]] = {}
         all_wikis: dict[str, set[str]] = defaultdict(set)
         for key in keys:
@@ -192,7 +191,7 @@ class ActivityCollector:
             wikis_of[key] = set(target.wikis) | {self.meta}
             all_wikis[target.name] |= wikis_of[key] | set(target.block_wikis)
             for wiki in wikis_of[key] | set(target.block_wikis) | {self.mediawiki}:
-                plan.setdefault(wiki, set()).add(target.name)
+                plan[wiki].add(target.name)
         # 1. Every wiki's batched contributions, in parallel.
         results = self._run_parallel({w: sorted(p) for w, p in plan.items()}, self._wiki_pass)
         # 2. Logged actions of the people already known to need them, wiki by
@@ -200,8 +199,7 @@ class ActivityCollector:
         #    per person: the longest chain of a cold run), which bring each
         #    person's Meta log entries along.
         asked: set[tuple[str, str]] = set()
-        early = self._stale(keys, targets, wikis_of, results, asked,
-                            ready=lambda t: not t.translator)
+        early = self._stale(keys, targets, wikis_of, results, asked, translators=False)
         found: dict[str, tuple] = {}
 
         def global_then_logs(wiki: str, people: list[str]) -> WikiResult:
@@ -235,7 +233,7 @@ class ActivityCollector:
             results[wiki].error = results[wiki].error or extra.error
         # 4. The remaining logged actions (Meta's came with globaluserinfo) and
         #    the rename logs of missing names, wiki by wiki in parallel.
-        late = self._stale(keys, targets, wikis_of, results, asked, ready=lambda t: True)
+        late = self._stale(keys, targets, wikis_of, results, asked)
         missing = [n for n in names
                    if not self._exists(n, all_wikis[n], results, global_info)]
         lookups = self._rename_lookups(missing, all_wikis, results)
@@ -421,8 +419,6 @@ class ActivityCollector:
         return result
 
     def _normalize_titles(self, site, titles: list[str]) -> list[str]:
-        import pywikibot
-
         out = []
         for title in titles:
             try:
@@ -713,18 +709,19 @@ class ActivityCollector:
     # -- stale people -----------------------------------------------------------
     def _stale(self, keys: Iterable[Hashable], targets: Mapping[Hashable, Target],
                wikis_of: Mapping[Hashable, set[str]], results: Mapping[str, WikiResult],
-               asked: set[tuple[str, str]], *, ready: Callable[[Target], bool],
+               asked: set[tuple[str, str]], *, translators: bool = True,
                ) -> dict[str, set[str]]:
         """``{wiki: people}`` whose logged actions are needed and not yet asked.
 
         Logged actions are asked only for people whose latest edit, over all
         the wikis they are checked on, is older than the slipping threshold;
-        then on each of those wikis where they have an account.
+        then on each of those wikis where they have an account. Without
+        ``translators``, translators wait: their home wiki is not known yet.
         """
         stale: dict[str, set[str]] = defaultdict(set)
         for key in keys:
             target = targets[key]
-            if not ready(target):
+            if target.translator and not translators:
                 continue
             name = target.name
             latest = self._latest(name, wikis_of[key], results, with_logs=False)

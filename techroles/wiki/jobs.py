@@ -166,6 +166,10 @@ class Job:
         self.changes: list[tuple[str, str | None, int, int | None]] = []
         #: What ``--report`` writes.
         self.report: dict = {}
+        #: Manual cells (person, page) and kept human corrections (person, page,
+        #: until): filled by ``update``, shown on the status page.
+        self.manual: list[tuple[str, str]] = []
+        self.human_kept: list[tuple[str, str, str]] = []
 
     def _store_path(self) -> Path:
         path = Path(self.cfg.state_store)
@@ -264,9 +268,7 @@ class Job:
             return None
         return title
 
-    def write_status_page(self, *, complete: bool, shutoff: bool = False,
-                          manual: Sequence[tuple[str, str]] = (),
-                          human: Sequence[tuple[str, str, str]] = ()) -> None:
+    def write_status_page(self, *, complete: bool, shutoff: bool = False) -> None:
         """After every run: heartbeat, changes with diff links, warnings."""
         ref = self.cfg.status_page
         if ref is None or shutoff:
@@ -281,7 +283,7 @@ class Job:
             complete=complete,
             changes=[c for c in self.changes if c[2]],
             warnings=[str(p) for p in self.problems],
-            manual=list(manual), human=list(human),
+            manual=list(self.manual), human=list(self.human_kept),
             config_page=self.source.wiki_page, config_error=self.source.wiki_error,
             shutoff_page=self.cfg.shutoff_page.title if self.cfg.shutoff_page else None,
             explanation_page=self.cfg.explanation_page.title if self.cfg.explanation_page
@@ -358,14 +360,11 @@ def _run_one(prog: str, job_class: type[Job], args: Sequence[str]) -> int:
     if isinstance(prepared, int):
         return prepared
     opts, cfg, source = prepared
-    options = {'limit': opts.limit} if job_class.name == 'update' else {}
-    job = job_class(cfg, always=opts.always, report=opts.report, source=source, **options)
+    job = job_class(cfg, always=opts.always, report=opts.report, limit=opts.limit, source=source)
     if source.wiki_error:
         return refuse_invalid_wiki_config(job)
     status = job.run()
-    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF,
-                          manual=getattr(job, 'manual', ()),
-                          human=getattr(job, 'human_kept', ()))
+    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
     return status
 
 
@@ -401,8 +400,7 @@ def run_both(args: Sequence[str]) -> int:
         kpi_job = KpiJob(cfg, always=opts.always, report=opts.kpi_report, source=source,
                          update=update)
         status = max(status, kpi_job.run(), key=_severity)
-    update.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF,
-                             manual=update.manual, human=update.human_kept)
+    update.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
     return status
 
 

@@ -66,9 +66,6 @@ class UpdateJob(Job):
         self.remaining = kwargs.get('limit')
         self.report: dict = {'tables': [], 'people': []}
         self.works: list[PageWork] = []
-        #: (person, page) of cells marked manual; (person, page, until) kept corrections.
-        self.manual: list[tuple[str, str]] = []
-        self.human_kept: list[tuple[str, str, str]] = []
 
     # -- reading ---------------------------------------------------------------
     def load(self, spec: tr_config.TableSpec) -> PageWork | None:

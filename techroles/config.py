@@ -730,7 +730,10 @@ SCHEMA: tuple[Key, ...] = (
           'of `inactive`.'),
     Key('required_signals', ListOf(Choice(SIGNALS)), [],
         'Role signals a person must show (within `active_days`) to be `active`/`slipping`; '
-        'without one they are `inactive` (or `new`). Default: signals are evidence only.'),
+        'without one they are `inactive` (or `new`). Default: signals are evidence only. '
+        'Setting it costs one more batched round per wiki (the latest edit of everyone with '
+        'edits there but none in the window, so that an answer that lost rows cannot pass '
+        'for "no signal").'),
     Key('max_flip_share', Number(0, 1), 0.2,
         'Sanity brake: a table is not saved when more than max(this share × people, 3) people '
         'would flip from active/slipping to inactive/missing at once.', wiki=False),

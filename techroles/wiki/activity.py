@@ -15,8 +15,10 @@ blocks, edit counts) with ``list=usercontribs`` over the window (``ucend`` =
 window start; rows come ordered by user, then newest first). When that query
 would page on, people whose total edit count exceeds one page (heavy editors)
 are taken out and asked alone with ``uclimit=1``, and the light ones are
-continued. People with no edit in the window get their latest edit from one
-more batched query over their (small, known) histories. Wikis are worked on
+continued. The latest edit of people with no edit in the window matters
+only when they have none anywhere: then their logged actions are asked (one
+user per request) and the latest edit comes in the same request
+(``uclimit=1``), so it costs no request of its own. Wikis are worked on
 in parallel (bounded); one wiki's requests stay sequential. Requests that
 can only name one person (``globaluserinfo``, ``logevents``, heavy editors)
 are counted apart as per-person requests.
@@ -140,6 +142,7 @@ class ActivityCollector:
         tech_news_prefix: str = 'Tech/News',
         meta: str = META,
         mediawiki: str = MEDIAWIKI,
+        check_quiet: bool = False,
     ) -> None:
         self.site_for = site_for
         self.now = now
@@ -150,6 +153,7 @@ class ActivityCollector:
         self.proactive_raw = {w: list(t) for w, t in (proactive_pages or {}).items()}
         self.meta = meta
         self.mediawiki = mediawiki
+        self.check_quiet = check_quiet
         self.translation_re = re.compile(
             r'^[^:]+:' + re.escape(tech_news_prefix)
             + r'/\d{4}/\d{1,2}/[^/]+/(?P<lang>[a-z0-9-]+)$',
@@ -204,7 +208,7 @@ class ActivityCollector:
 
         def global_then_logs(wiki: str, people: list[str]) -> WikiResult:
             if wiki == self.meta:
-                found['global'] = self._global_facts(names)
+                found['global'] = self._global_facts(names, results[wiki])
                 people = sorted(early.get(wiki, ()))
             return self._logs_pass(results[wiki], people) if people else results[wiki]
 
@@ -250,6 +254,13 @@ class ActivityCollector:
         self._run_parallel({w: sorted(late.get(w, ())) for w in set(late) | set(lookups)},
                            logs_and_renames, 'logged actions, renames')
         renames = self._renames(missing, all_wikis, renamed)
+        # 5. Only when role signals decide statuses: the latest edit of everyone
+        #    left with edits but none in the window (see _quiet_pass).
+        if self.check_quiet:
+            quiet = {w: [n for n in sorted(r.users) if self._needs_latest(r, n)]
+                     for w, r in results.items() if r.error is None}
+            self._run_parallel({w: p for w, p in quiet.items() if p},
+                               lambda w, p: self._quiet_pass(results[w], p), 'latest edits')
         for key in keys:
             target = targets[key]
             facts[key] = self._assemble(
@@ -312,8 +323,13 @@ class ActivityCollector:
         return self._module_cache[key]
 
     # -- global facts (CentralAuth) ----------------------------------------
-    def _global_facts(self, names: list[str]) -> tuple[dict[str, dict | None], str | None]:
-        """``{name: {home, locked, exists}}`` from Meta's globaluserinfo (cached)."""
+    def _global_facts(self, names: list[str], meta: WikiResult,
+                      ) -> tuple[dict[str, dict | None], str | None]:
+        """``{name: {home, locked, exists}}`` from Meta's globaluserinfo (cached).
+
+        Each request also brings the person's newest Meta log entries and,
+        when not known yet, their latest Meta edit (kept in ``meta``).
+        """
         info: dict[str, dict | None] = {}
         try:
             if not self._has_module(self.meta, 'meta', 'globaluserinfo'):
@@ -325,7 +341,13 @@ class ActivityCollector:
                         checked > self.now + relativedelta(days=-GLOBAL_MAX_AGE_DAYS):
                     info[name] = cached
                     continue
-                data = self._globaluserinfo(site, name)
+                data = self._globaluserinfo(site, name, meta.error is None
+                                            and self._needs_latest(meta, name))
+                if 'usercontribs' in data.get('query', {}):
+                    try:
+                        self._take_latest(meta, name, data)
+                    except FetchError as exc:  # Meta's activity is incomplete, not CentralAuth
+                        meta.error = meta.error or str(exc)
                 gui = data.get('query', {}).get('globaluserinfo', {})
                 if gui.get('missing'):
                     facts = {'exists': False, 'locked': False, 'home': None}
@@ -339,18 +361,21 @@ class ActivityCollector:
             return info, str(exc)
         return info, None
 
-    def _globaluserinfo(self, site, name: str) -> dict:
+    def _globaluserinfo(self, site, name: str, latest: bool = False) -> dict:
         """One person's ``globaluserinfo``, with their newest Meta log entries.
 
-        Query modules combine freely in one request: the log entries ride
-        along so that Meta's logged-actions pass (which most inactive people
-        need) costs no request of its own. A name ``list=logevents`` refuses
-        is asked again without it.
+        Query modules combine freely in one request: the log entries (and,
+        with ``latest``, the latest edit) ride along so that Meta's
+        logged-actions pass (which most inactive people need) costs no
+        request of its own. A name ``list=logevents`` refuses is asked again
+        without them.
         """
+        extra = (dict(list='logevents|usercontribs', ucuser=name, uclimit=1,
+                      ucprop='ids|timestamp|title') if latest else dict(list='logevents'))
         try:
             data = api.request(site, 'person', action='query', meta='globaluserinfo',
-                               guiuser=name, list='logevents', leuser=name,
-                               lelimit=LOG_PAGE, leprop=LOG_PROP)
+                               guiuser=name, leuser=name, lelimit=LOG_PAGE, leprop=LOG_PROP,
+                               **extra)
         except FetchError as exc:
             if 'baduser' not in str(exc) and 'leuser' not in str(exc):
                 raise
@@ -408,7 +433,6 @@ class ActivityCollector:
             emailable = wiki == self.meta
             for batch in _chunks(people, limit):
                 self._batch(site, wiki, batch, page, emailable, result)
-            self._latest_outside_window(site, wiki, result, limit, page)
             if wiki in self.proactive_raw:
                 self.proactive_raw[wiki] = [
                     norm_title(t) for t in self._normalize_titles(site, self.proactive_raw[wiki])
@@ -519,7 +543,7 @@ class ActivityCollector:
             user = result.users.setdefault(name, WikiUser())
             new_rows = rows.get(name, [])
             if name in heavy and not new_rows:
-                new_rows = self._latest_one(site, name, since)
+                new_rows = self._latest_one(site, name)
             self._merge(wiki, name, user, new_rows, cached.get(name), since)
 
     def _wiki_user(self, user: dict) -> WikiUser:
@@ -531,7 +555,7 @@ class ActivityCollector:
         return WikiUser(exists=True, editcount=int(user.get('editcount') or 0),
                         blocked=blocked, emailable=bool(user.get('emailable')))
 
-    def _latest_one(self, site, name: str, since: datetime | None = None) -> list[list]:
+    def _latest_one(self, site, name: str) -> list[list]:
         """The latest edit of one person (``uclimit=1``)."""
         params = dict(list='usercontribs', ucuser=name, uclimit=1, ucprop='ids|timestamp|title')
         data = next(api.query(site, 'person', **params))
@@ -568,19 +592,54 @@ class ActivityCollector:
                 recent=user.recent, truncated=user.truncated,
             ))
 
-    def _latest_outside_window(self, site, wiki: str, result: WikiResult, limit: int,
-                               page: int) -> None:
-        """Latest edit of people with none in the window, in packed batches.
+    def _needs_latest(self, result: WikiResult, name: str) -> bool:
+        """Whether this person's latest edit here is still to be asked.
 
-        Each request holds at most ``limit`` people whose edit counts add up
-        to at most one page of results; a person with more edits than a page
-        is asked alone with ``uclimit=1``.
+        They have edits on the wiki but none in the window. Their latest edit
+        matters only when it may be their latest activity, i.e. when they have
+        no edit in the window anywhere: then their logged actions are asked
+        too (one user per request), and the latest edit comes along in the
+        same request (``list=logevents|usercontribs``, ``uclimit=1``).
         """
-        need = sorted(
-            (n for n, u in result.users.items()
-             if u.exists and u.editcount > 0 and u.latest_edit is None),
-            key=lambda n: result.users[n].editcount,
-        )
+        user = result.users.get(name)
+        return bool(user and user.exists and user.editcount > 0 and user.latest_edit is None)
+
+    def _take_latest(self, result: WikiResult, name: str, data: dict) -> None:
+        """Keep the latest edit asked along with another request.
+
+        The person had no edit in the window query's answer: an edit of the
+        window here means that answer lost rows (e.g. cut short without its
+        continuation). That is incomplete data, never "no activity".
+        """
+        rows = [[r['timestamp'], r['revid'], r['ns'], r['title']]
+                for r in data['query'].get('usercontribs', [])][:1]
+        if rows and iso(self.window_start) <= rows[0][0] <= iso(self.now):
+            self._distrust(result.wiki, list(result.users))
+            raise FetchError(f'edits of {name} in the window are missing from the activity '
+                             'answer (incomplete answer)')
+        self._store_latest(result.wiki, name, result.users[name], rows)
+
+    def _quiet_pass(self, result: WikiResult, people: list[str]) -> WikiResult:
+        """Latest edit of people with edits here but none in the window, in packed batches.
+
+        Their status does not depend on it (they have activity in the window
+        elsewhere) unless role signals are required (``check_quiet``): then
+        an answer that silently lost rows must not pass for "no edits here".
+        Each request holds at most the multi-value limit of people whose edit
+        counts add up to at most one page of results; a person with more
+        edits than a page is asked alone with ``uclimit=1``.
+        """
+        try:
+            self._latest_in_groups(result, people)
+        except FetchError as exc:
+            result.error = str(exc)
+        return result
+
+    def _latest_in_groups(self, result: WikiResult, people: list[str]) -> None:
+        wiki = result.wiki
+        site = self._site(wiki)
+        limit, page = self._limits(site)
+        need = sorted(people, key=lambda n: result.users[n].editcount)
         groups: list[list[str]] = []
         current: list[str] = []
         total = 0
@@ -662,6 +721,12 @@ class ActivityCollector:
 
     # -- logged actions -----------------------------------------------------
     def _logs_pass(self, result: WikiResult, people: list[str]) -> WikiResult:
+        """The latest logged action (not ``newusers/*``) of each person, one request each.
+
+        A person whose latest edit here is not known yet (none in the window)
+        gets it in the same request. Entries older than the latest edit
+        cannot be the latest activity: the search stops there.
+        """
         if result.error is not None:
             return result
         try:
@@ -669,29 +734,40 @@ class ActivityCollector:
             for name in people:
                 user = result.users[name]
                 cached = self.store.activity(name, result.wiki) if self.store else None
-                floor = user.latest_edit['ts'] if user.latest_edit else None
-                if cached is not None and cached.log_checked_until is not None:
-                    known = iso(cached.log_checked_until)
-                    floor = max(floor, known) if floor else known
+                known = (iso(cached.log_checked_until)
+                         if cached is not None and cached.log_checked_until is not None else None)
                 params = dict(list='logevents', leuser=name, lelimit=LOG_PAGE, leprop=LOG_PROP)
-                if floor:
-                    params['leend'] = floor
+                ask_latest = self._needs_latest(result, name)
+                if ask_latest:
+                    params.update(list='logevents|usercontribs', ucuser=name, uclimit=1,
+                                  ucprop='ids|timestamp|title')
+                floor = user.latest_edit['ts'] if user.latest_edit else None
+                if floor or known:
+                    params['leend'] = max(filter(None, (floor, known)))
                 prefetched = self._meta_logs.get(name) if result.wiki == self.meta else None
                 pages = ([{'query': {'logevents': prefetched}}] if prefetched is not None
                          else api.query(site, 'person', **params))
                 latest = None
-                for data in pages:
+                for number, data in enumerate(pages):
+                    if number == 0 and ask_latest and prefetched is None:
+                        self._take_latest(result, name, data)
+                    floor = max(filter(None, (user.latest_edit and user.latest_edit['ts'],
+                                              known)), default=None)
                     for entry in data['query'].get('logevents', []):
                         if floor and entry['timestamp'] < floor:
-                            break  # what leend=floor leaves out
+                            break  # older than what is known: not the latest
                         if entry.get('type') == 'newusers':
                             continue
                         latest = {'ts': entry['timestamp'], 'logid': entry['logid'],
                                   'action': f"{entry['type']}/{entry.get('action', '')}",
                                   'title': entry.get('title')}
                         break
-                    if latest is not None:
-                        break
+                    else:
+                        # Only newusers/* so far: read on while the log goes on
+                        # (the continuation may carry usercontribs alone).
+                        if 'lecontinue' in data.get('continue', {}):
+                            continue
+                    break
                 if latest and (user.latest_log is None or latest['ts'] > user.latest_log['ts']):
                     user.latest_log = latest
                 if self.store is not None:

@@ -157,6 +157,7 @@ class UpdateJob(Job):
             slipping_days=self.cfg.slipping_days, store=self.store,
             concurrency=self.cfg.concurrency, proactive_pages=self.proactive_pages(),
             tech_news_prefix=self.cfg.tech_news.prefix, meta=self.sites.meta_dbname,
+            check_quiet=bool(self.cfg.required_signals),
         )
         facts = collector.collect(targets, invalid=invalid)
         for work in works:

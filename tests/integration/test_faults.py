@@ -340,10 +340,48 @@ def test_a_bad_token_at_every_save(faults, wiki, tmp_path):
 
 def test_an_answer_cut_short_without_its_continuation(faults, wiki, tmp_path):
     # The answer of the window query looks complete (no ``continue``) but lacks
-    # its later pages; later answers are whole.
+    # its later pages; later answers are whole. frwiki orders its answer Emma
+    # Email, Sam Slipping, …: with one row, Sam's edits of the window are lost,
+    # and Sam has none elsewhere. His logged actions are asked (one request),
+    # his latest edit comes along and lies in the window: the loss is seen.
+    faults['frwiki'].add(action='strip_continue', match={**ACTIVITY, 'ucend': PRESENT},
+                         rewrite={'uclimit': '1'})
+    fail_then_recover(faults, wiki, tmp_path, unknown=ON_FRWIKI, where='incomplete answer')
+
+
+def test_a_cut_answer_no_status_depends_on(faults, wiki, tmp_path):
+    # Two rows: Alice Active's frwiki edits are lost, but she edited Meta within
+    # the slipping threshold, so her status cannot depend on them and her
+    # latest frwiki edit is not asked (by default role signals inform, they do
+    # not decide). The run completes and every status is the right one.
     faults['frwiki'].add(action='strip_continue', match={**ACTIVITY, 'ucend': PRESENT},
                          rewrite={'uclimit': '2'})
-    fail_then_recover(faults, wiki, tmp_path, unknown=ON_FRWIKI, where='incomplete answer')
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path), '-always', env=faults.env())
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    reported = {p['name']: p for p in outcome.report['people']}
+    assert {name: p['status'] for name, p in reported.items()} == EXPECTED
+    assert reported['Alice Active']['evidence']['wiki'] == 'metawiki'
+    assert span_statuses(text(wiki, AMBASSADORS)) == EXPECTED != span_statuses(before)
+    assert_saves_built_from_one_read(faults)
+
+
+def test_a_cut_answer_when_role_signals_decide(faults, wiki, tmp_path):
+    # The same loss, with a required signal: the window's edits of someone
+    # active elsewhere now decide their status, so the latest edit of everyone
+    # with edits but none in the window is asked, and the loss is seen.
+    faults['frwiki'].add(action='strip_continue', match={**ACTIVITY, 'ucend': PRESENT},
+                         rewrite={'uclimit': '2'})
+    before = text(wiki, AMBASSADORS)
+    outcome = run('update', config(tmp_path, required_signals=['reachable']), '-always',
+                  env=faults.env())
+    assert outcome.code == 1, outcome.stderr[-3000:]
+    assert any('incomplete answer' in line for line in LINE.findall(outcome.stderr))
+    reported = {p['name']: p['status'] for p in outcome.report['people']}
+    assert all(reported[name] == 'unknown' for name in ON_FRWIKI), reported
+    old, new = cells(before), cells(text(wiki, AMBASSADORS))
+    assert all(new[name] == old[name] for name in ON_FRWIKI)
+    assert_saves_built_from_one_read(faults)
 
 
 def test_meta_down_from_the_start(faults, wiki, tmp_path):

@@ -302,3 +302,7 @@ def test_meta_log_entries_ride_along_with_globaluserinfo(wiki, tmp_path):
     assert people['Old Logger']['evidence']['wiki'] == 'frwiki'
     # Per person: one globaluserinfo (+ Meta's log) and one frwiki logevents.
     assert outcome.report['run']['requests']['person'] == 4
+    # Their latest edits (none in the window) came with those requests too: no
+    # batched round of its own, only one name batch per wiki (Meta, frwiki,
+    # mediawiki.org).
+    assert outcome.report['run']['requests']['activity'] == 3

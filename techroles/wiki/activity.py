@@ -636,6 +636,7 @@ class ActivityCollector:
         return result
 
     def _latest_in_groups(self, result: WikiResult, people: list[str]) -> None:
+        """:meth:`_quiet_pass` without the error handling."""
         wiki = result.wiki
         site = self._site(wiki)
         limit, page = self._limits(site)

@@ -636,7 +636,7 @@ class ActivityCollector:
         return result
 
     def _latest_in_groups(self, result: WikiResult, people: list[str]) -> None:
-        """:meth:`_quiet_pass` without the error handling."""
+        """The work of :meth:`_quiet_pass` (which turns its failure into ``result.error``)."""
         wiki = result.wiki
         site = self._site(wiki)
         limit, page = self._limits(site)
@@ -742,9 +742,9 @@ class ActivityCollector:
                 if ask_latest:
                     params.update(list='logevents|usercontribs', ucuser=name, uclimit=1,
                                   ucprop='ids|timestamp|title')
-                floor = user.latest_edit['ts'] if user.latest_edit else None
-                if floor or known:
-                    params['leend'] = max(filter(None, (floor, known)))
+                floor = self._log_floor(user, known)
+                if floor:
+                    params['leend'] = floor
                 prefetched = self._meta_logs.get(name) if result.wiki == self.meta else None
                 pages = ([{'query': {'logevents': prefetched}}] if prefetched is not None
                          else api.query(site, 'person', **params))
@@ -752,8 +752,7 @@ class ActivityCollector:
                 for number, data in enumerate(pages):
                     if number == 0 and ask_latest and prefetched is None:
                         self._take_latest(result, name, data)
-                    floor = max(filter(None, (user.latest_edit and user.latest_edit['ts'],
-                                              known)), default=None)
+                        floor = self._log_floor(user, known)  # the latest edit is known now
                     for entry in data['query'].get('logevents', []):
                         if floor and entry['timestamp'] < floor:
                             break  # older than what is known: not the latest
@@ -782,6 +781,13 @@ class ActivityCollector:
         except FetchError as exc:
             result.error = str(exc)
         return result
+
+    @staticmethod
+    def _log_floor(user: WikiUser, known: str | None) -> str | None:
+        """Where a person's log search stops: older entries are older than their latest
+        edit, or were read by an earlier run."""
+        return max(filter(None, (user.latest_edit and user.latest_edit['ts'], known)),
+                   default=None)
 
     # -- stale people -----------------------------------------------------------
     def _stale(self, keys: Iterable[Hashable], targets: Mapping[Hashable, Target],

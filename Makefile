@@ -40,10 +40,12 @@ apt: .testbed/apt.done
 	@touch $@
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: setup.cfg pyproject.toml
+# Every version comes from constraints.txt (the build backend too): the same
+# packages any day. Runtime requirements stay ranges in setup.cfg.
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
-	$(PIP) install -q -e '.[test,data]'
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(PIP) install -q -e '.[test,data]'
 	@touch $@
 
 test: setup
@@ -59,18 +61,18 @@ slow: venv
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check techroles tests scripts
+	$(VENV)/bin/ruff check techroles tests scripts testbed benchmarks tools
 
 demo: setup
-	$(PY) -m techroles.testbed.demo start
+	$(PY) -m testbed.demo start
 
 stop:
-	@if [ -x $(PY) ]; then $(PY) -m techroles.testbed.demo stop; \
+	@if [ -x $(PY) ]; then $(PY) -m testbed.demo stop; \
 	else echo "nothing to stop"; fi
 
 bench: setup
 	$(VENV)/bin/techroles bench $(BENCH_ARGS)
-	$(PY) -m techroles.tablebench
+	$(PY) -m benchmarks.tablebench
 
 clean: stop
 	rm -rf .testbed $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -146,7 +146,15 @@ def _job(name: str) -> Callable[[list[str]], int]:
 
 
 def _bench(args: Sequence[str]) -> int:
-    from techroles.bench import main as bench_main
+    """``techroles bench``: the benchmark lives in the checkout, not in the installed package."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / 'benchmarks' / 'bench.py').is_file():
+        _error('techroles bench: the benchmarks and the local test bed are not installed: '
+               'run `make bench` in a checkout')
+        return EXIT_USAGE
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    from benchmarks.bench import main as bench_main
 
     return bench_main(list(args))
 

@@ -2,7 +2,7 @@
 
 Pure: no network, no clock, no pywikibot. Localized namespace names come from
 ``techroles/data/namespaces.json`` (generated from MediaWiki's language files
-by :mod:`techroles.data.generate`); online, the wiki's siteinfo is
+by :mod:`tools.generate_data`); online, the wiki's siteinfo is
 authoritative and the caller may check names again with ``list=users``.
 
 **What counts as a person** (and nothing else does):

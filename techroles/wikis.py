@@ -3,7 +3,7 @@
 Pure: no network, no pywikibot. The facts come from ``techroles/data/wikis.json``
 and ``languages.json`` (generated from Pywikibot's family files, Meta's
 interwiki prefixes, MediaWiki's ``Names.php`` and CLDR by
-:mod:`techroles.data.generate`) and are loaded lazily, once. Online, the site
+:mod:`tools.generate_data`) and are loaded lazily, once. Online, the site
 matrix is authoritative; these functions are the offline best effort.
 
 Wiki notations understood (case-insensitive): ``frwiki``; ``fr.wikipedia``,

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from techroles.testbed import netguard
-from techroles.testbed.farm import Farm, default_data_root, free_port, testbed_available
+from testbed import netguard
+from testbed.farm import Farm, default_data_root, free_port, testbed_available
 
 
 ROOT = Path(__file__).resolve().parent.parent

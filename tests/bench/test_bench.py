@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 
 from techroles import bench
-from techroles.testbed import farm as farm_module
+from testbed import farm as farm_module
 from tests.conftest import ROOT, subprocess_env
 
 

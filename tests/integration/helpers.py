@@ -7,9 +7,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from techroles.testbed.farm import Farm
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.farm import Farm
+from testbed.fixtures import World
+from testbed.humans import Human
 from tests.conftest import subprocess_env
 
 
@@ -46,7 +46,7 @@ def run(command: str, cfg: Path, *args: str, report: Path | None = None,
     """Run ``techroles COMMAND --config CFG …`` in a subprocess, like an operator.
 
     ``env`` adds to the environment, e.g. ``PYWIKIBOT_DIR`` of a configuration
-    that reaches the wikis through fault proxies (``techroles.testbed.faultproxy``).
+    that reaches the wikis through fault proxies (``testbed.faultproxy``).
     """
     report = report or cfg.with_name(f'report-{command}.json')
     if report.exists():

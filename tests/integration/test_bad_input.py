@@ -15,8 +15,8 @@ import time
 
 import pytest
 
+from benchmarks.tablebench import build
 from techroles import table
-from techroles.tablebench import build
 from tests.conftest import subprocess_env
 from tests.integration.helpers import AMBASSADORS, config, run, signup, statuses, text
 

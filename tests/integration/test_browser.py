@@ -1,6 +1,6 @@
 """What readers see: the bot's pages rendered by MediaWiki, opened in headless Chromium.
 
-The demo's content (``techroles.testbed.demo``: sign-up pages in several
+The demo's content (``testbed.demo``: sign-up pages in several
 layouts, people with varied histories, Tech News with translations, an
 Arabic page on arwiki) is built on the test farm, the bot runs as an
 operator runs it (``techroles update``, ``techroles kpi``, ``techroles run``),
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from techroles.testbed import demo
-from techroles.testbed.farm import BOT
+from testbed import demo
+from testbed.farm import BOT
 from tests.conftest import ROOT, subprocess_env
 from tests.integration.world import base_now
 

@@ -17,9 +17,9 @@ import re
 
 import pytest
 
-from techroles.testbed.farm import BOT_APP_PASSWORD, BOT_PASSWORD
-from techroles.testbed.faultproxy import ProxiedFarm, has
-from techroles.testbed.humans import Human
+from testbed.farm import BOT_APP_PASSWORD, BOT_PASSWORD
+from testbed.faultproxy import ProxiedFarm, has
+from testbed.humans import Human
 from tests.integration.helpers import AMBASSADORS, config, run, signup
 from tests.integration.test_update import everyone_page
 

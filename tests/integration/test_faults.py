@@ -1,7 +1,7 @@
 """Faults between the bot and the wikis (issue 8: reliability).
 
 The bot runs as a subprocess whose Pywikibot families point at
-fault-injecting proxies (``techroles.testbed.faultproxy``) in front of the
+fault-injecting proxies (``testbed.faultproxy``) in front of the
 real local wikis. Every scenario checks the same promises:
 
 * nobody's status changes because of missing data: the cells of people
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import pytest
 
 from techroles import table
-from techroles.testbed.faultproxy import ABSENT, PRESENT, LogEntry, ProxiedFarm, Rule, has
-from techroles.testbed.humans import Human
+from testbed.faultproxy import ABSENT, PRESENT, LogEntry, ProxiedFarm, Rule, has
+from testbed.humans import Human
 from tests.integration.helpers import (
     AMBASSADORS,
     SHUTOFF,

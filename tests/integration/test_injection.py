@@ -20,9 +20,9 @@ import re
 import pytest
 
 from techroles import table
-from techroles.testbed.faultproxy import ProxiedFarm, has
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.faultproxy import ProxiedFarm, has
+from testbed.fixtures import World
+from testbed.humans import Human
 from tests.integration.helpers import (
     AMBASSADORS,
     TRANSLATORS,

@@ -20,8 +20,8 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from techroles import coverage
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.fixtures import World
+from testbed.humans import Human
 from tests.integration.helpers import AMBASSADORS, TRANSLATORS, config, run, signup
 from tests.integration.test_update import everyone_page
 from tests.integration.world import EXPECTED, base_now

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from techroles import table
-from techroles.testbed.humans import Human
+from testbed.humans import Human
 from tests.integration.world import EXPECTED
 
 

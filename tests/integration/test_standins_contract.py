@@ -1,4 +1,4 @@
-"""Contract tests of the test-only stand-ins (techroles/testbed/php/StandIns).
+"""Contract tests of the test-only stand-ins (testbed/php/StandIns).
 
 The stand-ins answer on the local wikis under the real Wikimedia module names
 (CentralAuth ``meta=globaluserinfo``, Translate ``meta=messagegroupstats``,
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from techroles.testbed import farm as farm_module
-from techroles.testbed.fixtures import World
+from testbed import farm as farm_module
+from testbed.fixtures import World
 
 
 pytestmark = pytest.mark.integration

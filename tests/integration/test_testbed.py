@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from techroles.testbed import netguard
+from testbed import netguard
 from tests.conftest import subprocess_env
 from tests.integration.world import base_now
 

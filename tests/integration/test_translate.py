@@ -17,8 +17,8 @@ import pytest
 
 from techroles import coverage
 from techroles.coverage import IssueFigure, StatsFigure
-from techroles.testbed.fixtures import World
 from techroles.wiki import api, translate
+from testbed.fixtures import World
 
 
 pytestmark = pytest.mark.integration

@@ -6,8 +6,8 @@ import urllib.request
 
 import pytest
 
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.fixtures import World
+from testbed.humans import Human
 from tests.integration.helpers import AMBASSADORS, config, run, signup, statuses, text
 from tests.integration.test_update import everyone_page, spans
 from tests.integration.world import EXPECTED, base_now

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from techroles import table
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.fixtures import World
+from testbed.humans import Human
 from tests.integration.helpers import (
     AMBASSADORS,
     SHUTOFF,

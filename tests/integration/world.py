@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from techroles.testbed.farm import Farm
-from techroles.testbed.fixtures import World
+from testbed.farm import Farm
+from testbed.fixtures import World
 
 
 #: Set when the base world is built; tests read it through ``base_now()``.

@@ -7,6 +7,6 @@ import os
 
 
 if os.environ.get('TECHROLES_NETGUARD_FILE'):
-    from techroles.testbed import netguard
+    from testbed import netguard
 
     netguard.install(os.environ['TECHROLES_NETGUARD_FILE'])

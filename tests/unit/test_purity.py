@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 PURE_CORE = ('model', 'errors', 'table', 'names', 'wikis', 'render', 'policy', 'config',
              'i18n', 'coverage', 'kpi', 'reports', 'delivery')
 FORBIDDEN = ('pywikibot', 'requests', 'urllib.request', 'http', 'socket', 'sqlite3',
-             'techroles.wiki', 'techroles.testbed')
+             'techroles.wiki', 'testbed')
 
 SCRIPT = r'''
 import sys

@@ -145,7 +145,7 @@ def test_user_templates_list_form() -> None:
 
 def test_tablebench_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     """The benchmark runs (its timing is printed, never asserted)."""
-    from techroles import tablebench
+    from benchmarks import tablebench
 
     text, decisions = tablebench.build(40)
     assert sum(len(t.rows) for t in parse_page(text)) == 40

@@ -6,7 +6,6 @@ import json
 import pytest
 
 from techroles import wikis
-from techroles.data import generate
 from techroles.wikis import (
     dbname_for,
     find_languages,
@@ -18,6 +17,7 @@ from techroles.wikis import (
     resolve_wiki,
     site_for_dbname,
 )
+from tools import generate_data as generate
 
 
 pytestmark = pytest.mark.unit

@@ -1,6 +1,6 @@
 """Benchmark of the table engine: parse + rewrite of a 2,000-row sign-up table.
 
-Run ``python -m techroles.tablebench``: it prints the wall time (not a timed
+Run ``python -m benchmarks.tablebench``: it prints the wall time (not a timed
 test; the target is under one second). The table mixes the styles the
 engine meets on Meta: wiki notations, user links, signatures and templates,
 language lists, existing bot spans and notes; half the people change status.

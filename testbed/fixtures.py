@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 
 if TYPE_CHECKING:
-    from techroles.testbed.farm import Farm
+    from testbed.farm import Farm
 
 SANDBOX = 'User:{user}/sandbox'
 

@@ -152,7 +152,7 @@ WORKER_TIMEOUT_S = 4 * 3600
 
 
 def _specs():
-    from techroles.testbed.farm import WikiSpec
+    from testbed.farm import WikiSpec
 
     meta = WikiSpec(META, 'en', 'meta', 'meta', 'Meta-Wiki', 'meta')
     langs = {'frwiki': ('fr', 'Wikipédia'), 'dewiki': ('de', 'Wikipedia'),
@@ -430,7 +430,7 @@ def plan_fixture(n: int, now: datetime, seed: int = SEED) -> dict:
 
 def fixture_revisions(manifest: dict) -> dict[str, list]:
     """The revisions to import, per wiki."""
-    from techroles.testbed.fixtures import Revision
+    from testbed.fixtures import Revision
 
     out: dict[str, list] = defaultdict(list)
     serial = 0
@@ -481,7 +481,7 @@ def fixture_ops(manifest: dict) -> dict[str, list[dict]]:
 
 def apply_fixture(farm, manifest: dict) -> int:
     """Import the revisions and apply the operations; returns the revision count."""
-    from techroles.testbed.fixtures import export_xml
+    from testbed.fixtures import export_xml
 
     revisions = fixture_revisions(manifest)
     order = sorted(revisions, key=lambda db: -len(revisions[db]))
@@ -720,24 +720,25 @@ def _run_techroles(spec: dict) -> tuple[dict[str, PersonFacts], datetime | None,
 
 
 #: The code under test, hashed by every worker so that a run never mixes versions.
-CODE_UNDER_TEST = ('wiki/activity.py', 'wiki/api.py', 'wiki/store.py', 'wiki/sites.py',
-                   'policy.py', 'bench.py')
+CODE_UNDER_TEST = ('techroles/wiki/activity.py', 'techroles/wiki/api.py',
+                   'techroles/wiki/store.py', 'techroles/wiki/sites.py', 'techroles/policy.py',
+                   'benchmarks/bench.py')
 
 
 def code_hashes() -> dict[str, str]:
-    package = Path(__file__).resolve().parent
+    checkout = Path(__file__).resolve().parent.parent
     out = {}
     for name in CODE_UNDER_TEST:
         with contextlib.suppress(OSError):
-            out[name] = hashlib.sha256((package / name).read_bytes()).hexdigest()[:12]
+            out[name] = hashlib.sha256((checkout / name).read_bytes()).hexdigest()[:12]
     return out
 
 
 def worker(argv: Sequence[str]) -> int:
-    """``python -m techroles.bench SPEC OUT``: run one mode, write its figures."""
+    """``python -m benchmarks.bench SPEC OUT``: run one mode, write its figures."""
     spec = json.loads(Path(argv[0]).read_text(encoding='utf-8'))
     code = code_hashes()
-    from techroles.testbed import netguard
+    from testbed import netguard
 
     netguard.install(os.environ.get('TECHROLES_NETGUARD_FILE'))
     meter = HttpMeter({int(port): db for port, db in spec['ports'].items()})
@@ -815,7 +816,7 @@ def _machine() -> dict:
 
         info['pywikibot'] = version('pywikibot')
     with contextlib.suppress(Exception):
-        from techroles.testbed.farm import mediawiki_version
+        from testbed.farm import mediawiki_version
 
         info['mediawiki'] = mediawiki_version()
     return info
@@ -826,7 +827,7 @@ class Bench:
         self.opts = opts
         self.root = _state_root()
         self.live = Path(tempfile.mkdtemp(prefix='techroles-bench-', dir=self._data_root()))
-        from techroles.testbed.farm import Farm
+        from testbed.farm import Farm
 
         self.farm = Farm(base=self.live / 'farm', wikis=_specs(), cache=self.root / 'cache',
                          login_wikis=(META,))
@@ -835,7 +836,7 @@ class Bench:
 
     @staticmethod
     def _data_root() -> Path:
-        from techroles.testbed.farm import default_data_root
+        from testbed.farm import default_data_root
 
         return default_data_root()
 
@@ -901,7 +902,7 @@ class Bench:
         readiness check then succeeds against the wrong wiki. Restart on
         fresh ports when that happens.
         """
-        from techroles.testbed.farm import free_port
+        from testbed.farm import free_port
 
         for attempt in range(attempts):
             problem = verify_farm(self.farm, manifest)
@@ -926,7 +927,7 @@ class Bench:
         return {w.dbname: p.port for w, p in zip(self.farm.wikis, self.proxies, strict=True)}
 
     def pywikibot_dir(self, name: str) -> Path:
-        from techroles.testbed.farm import Farm
+        from testbed.farm import Farm
 
         config = Farm(base=self.live / name, wikis=self.farm.wikis, ports=self.ports(),
                       login_wikis=(META,))
@@ -957,7 +958,7 @@ class Bench:
         load_before = os.getloadavg()
         with open(log, 'wb') as handle:
             proc = subprocess.Popen(
-                [sys.executable, '-m', 'techroles.bench', str(spec_path), str(out)],
+                [sys.executable, '-m', 'benchmarks.bench', str(spec_path), str(out)],
                 stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env,
                 cwd=str(self.live),
             )
@@ -1005,7 +1006,7 @@ class Bench:
             self.farm.save_state()
             urls = ', '.join(f'{w.dbname} {self.farm.url(w.dbname)}' for w in self.farm.wikis)
             _log(f'farm left running: {urls}')
-            _log(f'stop it with: python -c "from pathlib import Path; from techroles.testbed.'
+            _log(f'stop it with: python -c "from pathlib import Path; from testbed.'
                  f'farm import Farm; Farm.load(Path({str(self.farm.base)!r})).stop()"')
             return
         self.farm.stop()
@@ -1220,7 +1221,7 @@ def _git_head() -> str | None:
         head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=checkout,
                               capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(
-            ['git', 'status', '--porcelain', '--', *(f'techroles/{n}' for n in CODE_UNDER_TEST)],
+            ['git', 'status', '--porcelain', '--', *CODE_UNDER_TEST],
             cwd=checkout, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -1246,13 +1247,13 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f'ERROR techroles bench: {exc}', file=sys.stderr)
         return 2
-    from techroles.testbed import farm as farm_module
+    from testbed import farm as farm_module
 
     reason = farm_module.testbed_available()
     if reason:
         print(f'ERROR techroles bench: the local test bed is absent: {reason}', file=sys.stderr)
         return 2
-    from techroles.testbed import netguard
+    from testbed import netguard
 
     netguard.install(os.environ.get('TECHROLES_NETGUARD_FILE'))
     bench = Bench(opts)

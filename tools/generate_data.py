@@ -1,4 +1,4 @@
-"""Generate the JSON data files the pure core reads (``python -m techroles.data.generate``).
+"""Generate the JSON data files the pure core reads (``python -m tools.generate_data``).
 
 Why a generator: the table engine must recognise user links in every language
 MediaWiki ships and every way a Wikimedia wiki is written, without a network
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / 'techroles' / 'data'
 
 #: The PHP side: loads each Messages*.php in its own scope and prints JSON.
 PHP_DUMP = r"""<?php
@@ -387,6 +388,26 @@ def build_wikis() -> dict[str, Any]:
     }
 
 
+def input_versions(mediawiki: Path) -> dict[str, dict[str, str]]:
+    """The versions of the generator's inputs, per output file.
+
+    Recorded in each file (``inputs``) so that a test can tell a real change
+    from a different input: the data is reproducible only from the same
+    MediaWiki language files, Pywikibot family files and CLDR release.
+    """
+    import babel
+    import pywikibot
+
+    defines = (mediawiki / 'includes' / 'Defines.php').read_text(encoding='utf-8')
+    found = re.search(r"define\( 'MW_VERSION', '([^']+)'", defines)
+    mw = found.group(1) if found else 'unknown'
+    return {
+        'namespaces.json': {'mediawiki': mw},
+        'languages.json': {'mediawiki': mw, 'babel': babel.__version__},
+        'wikis.json': {'pywikibot': pywikibot.__version__},
+    }
+
+
 def write(path: Path, data: dict[str, Any]) -> None:
     """Compact but diffable: one top-level key per line."""
     lines = ['{']
@@ -408,9 +429,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--out', type=Path, default=HERE, help='output directory')
     args = parser.parse_args(argv)
     dump = dump_mediawiki(args.mediawiki)
-    write(args.out / 'namespaces.json', build_namespaces(dump))
-    write(args.out / 'languages.json', build_languages(dump))
-    write(args.out / 'wikis.json', build_wikis())
+    inputs = input_versions(args.mediawiki)
+    for name, data in (('namespaces.json', build_namespaces(dump)),
+                       ('languages.json', build_languages(dump)),
+                       ('wikis.json', build_wikis())):
+        write(args.out / name, {'inputs': inputs[name], **data})
     for name in ('namespaces.json', 'languages.json', 'wikis.json'):
         size = (args.out / name).stat().st_size
         print(f'{name}: {size} bytes', file=sys.stderr)

@@ -12,7 +12,7 @@ whose ``family_files`` map the production family names (``meta``,
 ``wikipedia``, ``mediawiki`` …) to the local wikis, so the code under test
 makes the same ``pywikibot.Site('fr', 'wikipedia')`` calls as in production.
 
-Test bed only: nothing in ``techroles`` outside ``techroles.testbed`` imports
+Test bed only: nothing in ``techroles`` outside ``testbed`` imports
 this module.
 """
 from __future__ import annotations
@@ -249,7 +249,7 @@ class Farm:
         php = lambda s: "'" + s.replace('\\', '\\\\').replace("'", "\\'") + "'"  # noqa: E731
         (self.wiki_dir(wiki.dbname) / 'LocalSettings.php').write_text(
             '<?php\n'
-            '# Written by techroles/testbed/farm.py: a test-bed wiki, never production.\n'
+            '# Written by testbed/farm.py: a test-bed wiki, never production.\n'
             '$wgTechrolesWikiDir = __DIR__;\n'
             f'$wgDBname = {php(wiki.dbname)};\n'
             f'$wgLanguageCode = {php(wiki.lang)};\n'
@@ -288,7 +288,7 @@ class Farm:
         for wiki in self.wikis:
             families.setdefault(wiki.family, {})[wiki.code] = f'127.0.0.1:{self.ports[wiki.dbname]}'
         lines = [
-            '# Written by techroles/testbed/farm.py for the local test bed.',
+            '# Written by testbed/farm.py for the local test bed.',
             '# Production operators: see user-config.py.sample instead.',
             "family = 'meta'",
             "mylang = 'meta'",

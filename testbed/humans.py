@@ -15,7 +15,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
-from techroles.testbed.farm import ADMIN, ADMIN_APP_PASSWORD, ADMIN_APPID, Farm
+from testbed.farm import ADMIN, ADMIN_APP_PASSWORD, ADMIN_APPID, Farm
 
 
 class Human:

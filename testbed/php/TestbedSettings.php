@@ -2,7 +2,7 @@
 /**
  * Settings shared by every wiki of the techroles test bed (never production).
  *
- * Each wiki's LocalSettings.php (written by techroles/testbed/farm.py) sets
+ * Each wiki's LocalSettings.php (written by testbed/farm.py) sets
  * $wgTechrolesWikiDir, $wgDBname, $wgLanguageCode and $wgSitename, then
  * requires this file. The farm description (ports, wikis) is read from
  * farm.json beside the wiki directories, so a copied snapshot works under

@@ -1,8 +1,8 @@
 """``make demo``: local wikis with realistic sign-up tables, and the bot run on them.
 
-    python -m techroles.testbed.demo start     # make demo
-    python -m techroles.testbed.demo stop      # make stop
-    python -m techroles.testbed.demo status    # the URLs and summary again
+    python -m testbed.demo start     # make demo
+    python -m testbed.demo stop      # make stop
+    python -m testbed.demo status    # the URLs and summary again
 
 ``start`` brings up the farm of local wikis (Meta, French and Arabic
 Wikipedia, mediawiki.org: Debian's MediaWiki on sqlite, one ``php -S`` per
@@ -23,7 +23,7 @@ with the tests, so only the first run builds it.
 
 Everything here is test-bed code: the people, pages and dates are invented,
 and no request leaves the machine (the bot's processes run with
-:mod:`techroles.testbed.netguard` installed).
+:mod:`testbed.netguard` installed).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from pathlib import Path
 
 from techroles import coverage, kpi
 from techroles.render import span_text
-from techroles.testbed.farm import (
+from testbed.farm import (
     BOT,
     BOT_APP_PASSWORD,
     BOT_APPID,
@@ -55,15 +55,15 @@ from techroles.testbed.farm import (
     default_data_root,
     testbed_available,
 )
-from techroles.testbed.fixtures import World
-from techroles.testbed.humans import Human
+from testbed.fixtures import World
+from testbed.humans import Human
 
 
 # -- where things are ------------------------------------------------------------------------------
 
 def checkout_root() -> Path:
     """The checkout (when running from one), else the current directory."""
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[1]
     return here if (here / 'setup.cfg').exists() else Path.cwd()
 
 
@@ -642,10 +642,10 @@ def guard_dir(directory: Path) -> Path:
     guard = directory / 'netguard'
     guard.mkdir(parents=True, exist_ok=True)
     (guard / 'sitecustomize.py').write_text(
-        '"""Written by techroles.testbed.demo: the bot may reach only the local wikis."""\n'
+        '"""Written by testbed.demo: the bot may reach only the local wikis."""\n'
         'import os\n\n'
         "if os.environ.get('TECHROLES_NETGUARD_FILE'):\n"
-        '    from techroles.testbed import netguard\n\n'
+        '    from testbed import netguard\n\n'
         "    netguard.install(os.environ['TECHROLES_NETGUARD_FILE'])\n")
     return guard
 

@@ -52,7 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from techroles.testbed.farm import Farm, free_port
+from testbed.farm import Farm, free_port
 
 
 #: Matches any value, as long as the parameter is present.

@@ -5,7 +5,7 @@
  *
  *   MW_CONFIG_FILE=…/LocalSettings.php php seed.php OPS.json
  *
- * OPS.json is a JSON list of {"op": …} objects; see techroles/testbed/seed.py
+ * OPS.json is a JSON list of {"op": …} objects; see testbed/seed.py
  * for the Python side that writes them. Test bed only, never production.
  */
 

@@ -1,0 +1,1 @@
+"""Benchmarks: activity requests against the local wikis, table parsing speed (``make bench``)."""

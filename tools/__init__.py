@@ -1,0 +1,1 @@
+"""Development tools (not shipped): the generator of techroles/data."""

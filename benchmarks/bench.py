@@ -680,49 +680,46 @@ def _run_naive(spec: dict) -> tuple[dict[str, PersonFacts], datetime | None, dic
 
 
 def _run_techroles(spec: dict) -> tuple[dict[str, PersonFacts], datetime | None, dict]:
-    import pywikibot
-
+    """The pipeline's own collection (``techroles.wiki.decide.collect``), as a job runs it."""
+    from techroles import config as tr_config
     from techroles import policy
     from techroles.wiki import api
-    from techroles.wiki.activity import ActivityCollector, Target
-    from techroles.wiki.sites import Sites, server_time
-    from techroles.wiki.store import StateStore
+    from techroles.wiki.context import ConfigSource, RunContext
+    from techroles.wiki.decide import Listing, collect, target
+    from techroles.wiki.sites import login, server_time
 
-    meta = pywikibot.Site('meta', 'meta')
-    meta.login()
-    now = server_time(meta)
-    sites = Sites(meta)
-    for db in spec['sites']:
-        sites.known(db)  # resolve before the worker threads start, as the update job does
-    store = StateStore(spec['store'])
+    cfg = tr_config.validate({
+        'tables': [{'site': 'meta:meta', 'page': 'Tech/Ambassadors/List',
+                    'kind': 'ambassadors'}],
+        'state_store': spec['store'], 'active_days': spec['active_days'],
+        'slipping_days': spec['slipping_days'], 'concurrency': spec['concurrency'],
+    }, source='bench')
+    ctx = RunContext(cfg, ConfigSource('bench'))
     try:
-        collector = ActivityCollector(
-            sites.site, now=now, active_days=spec['active_days'],
-            slipping_days=spec['slipping_days'], store=store, concurrency=spec['concurrency'],
-            meta=sites.meta_dbname,
-        )
-        targets = {name: Target(name, frozenset(wikis), frozenset(wikis))
+        login(ctx.meta)
+        ctx.now = server_time(ctx.meta)
+        targets = {name: target(name, [Listing('ambassadors', frozenset(wikis))],
+                                ctx.sites.meta_dbname)
                    for name, wikis in spec['people']}
-        facts = collector.collect(targets)
-        thresholds = policy.Thresholds(spec['active_days'], spec['slipping_days'])
+        facts = collect(ctx, targets)
         for fact in facts.values():
-            policy.decide(fact, now, thresholds)
+            policy.decide(fact, ctx.now, cfg.policy_thresholds)
     finally:
-        store.close()
+        ctx.close()
     extra = {'counter': dict(api.COUNTER)}
     limits = {}
     for db in spec['sites']:
-        site = sites.site(db)
+        site = ctx.sites.site(db)
         high = bool(site.logged_in() and site.has_right('apihighlimits'))
         limits[db] = list(HIGH_LIMITS if high else LOW_LIMITS)
     extra['limits'] = limits
-    return facts, now, extra
+    return facts, ctx.now, extra
 
 
 #: The code under test, hashed by every worker so that a run never mixes versions.
 CODE_UNDER_TEST = ('techroles/wiki/activity.py', 'techroles/wiki/api.py',
-                   'techroles/wiki/store.py', 'techroles/wiki/sites.py', 'techroles/policy.py',
-                   'benchmarks/bench.py')
+                   'techroles/wiki/store.py', 'techroles/wiki/sites.py',
+                   'techroles/wiki/decide.py', 'techroles/policy.py', 'benchmarks/bench.py')
 
 
 def code_hashes() -> dict[str, str]:

@@ -27,8 +27,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from techroles.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF = 0, 1, 2, 3
 
 PARSE_HELP = """\
 techroles parse FILE [--lang CODE]
@@ -110,6 +110,9 @@ def wiki_command(run: Callable[[list[str]], int], doc: str) -> Callable[[Sequenc
             print(_GLOBAL_HELP.format('techroles'))
             return EXIT_OK
         prepare_pywikibot(args)
+        from techroles.wiki import httpcount
+
+        httpcount.install()  # before Pywikibot's first request: the report counts them all
         import pywikibot
 
         # handle_args([]) would fall back to sys.argv: always pass something.

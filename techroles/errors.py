@@ -29,3 +29,14 @@ class ShutoffError(TechrolesError):
 
 class BotsExcludedError(PageContentError):
     """``{{bots}}``/``{{nobots}}`` on the page excludes this bot: skipped, counts as done."""
+
+
+#: Exit statuses of every command: done with complete data; something incomplete or not
+#: saved; a configuration or usage error; stopped by the shutoff page.
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF = 0, 1, 2, 3
+
+
+def worst_exit(*statuses: int) -> int:
+    """The most severe of several exit statuses (shutoff > usage > incomplete > ok)."""
+    rank = {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_USAGE: 2, EXIT_SHUTOFF: 3}
+    return max(statuses, key=lambda status: rank.get(status, 1))

@@ -17,6 +17,7 @@ from datetime import datetime
 from techroles import i18n, policy, wikis
 from techroles.kpi import escape_wikitext as esc
 from techroles.model import Decision, Status
+from techroles.timefmt import iso
 
 
 #: Interwiki prefix of each project family, as Wikimedia's interwiki map has them.
@@ -100,15 +101,22 @@ def last_complete(previous_section: str | None) -> str | None:
     return match.group(1) or None if match else None
 
 
-def status_section(run: RunSummary, lang: str, previous_complete: str | None) -> str:
-    """The status page section: heartbeat, changes with diff links, warnings."""
+def status_section(run: RunSummary, lang: str, previous_complete: str | None, *,
+                   job: str = 'update') -> str:
+    """One job's status page section: heartbeat, changes with diff links, warnings.
+
+    ``update`` and ``kpi`` each have their own section, so a run of one job
+    leaves what the other reported in place.
+    """
     msg = lambda key, *p: i18n.message(key, lang, *p)  # noqa: E731
-    stamp = run.time.strftime('%Y-%m-%dT%H:%M:%SZ')
+    stamp = iso(run.time)
     complete = stamp if run.complete else (previous_complete or '')
+    heading = 'techroles-statuspage-heading' if job == 'update' else \
+        'techroles-statuspage-heading-kpi'
     out = [
-        f'<div class="techroles-statuspage" dir="{i18n.direction(lang)}" '
+        f'<div class="techroles-statuspage" data-job="{job}" dir="{i18n.direction(lang)}" '
         f'data-last-run="{stamp}" data-last-complete="{complete}">',
-        f"== {msg('techroles-statuspage-heading')} ==",
+        f"== {msg(heading)} ==",
         f"* {msg('techroles-statuspage-last-run', _day(run.time))}",
         f"* {msg('techroles-statuspage-last-complete', _day(complete) if complete else msg('techroles-never'))}",  # noqa: E501
     ]

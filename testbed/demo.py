@@ -121,7 +121,8 @@ EXPECTED_META = {
     'Bridge Keeper': 'active',
     'Ancien Pseudo': 'renamed',
     'Quiet Coder': 'inactive',
-    'Afar Pioneer': None,              # row of a closed wiki: not checked, cell untouched
+    'Afar Pioneer': 'inactive',        # row of a closed wiki: listed and decided over Meta,
+                                       # its cell never written
     'Hérisson Curieux': 'inactive',
     'Emma Courriel': 'active',
     'Traductrice Alpha': 'active',

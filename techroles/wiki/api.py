@@ -22,7 +22,7 @@ import requests
 from pywikibot.exceptions import Error as PywikibotError
 
 from techroles.errors import FetchError
-from techroles.wiki import redact
+from techroles.wiki import httpcount, redact
 
 
 # Pywikibot logs the parameters of failed requests (a login's password) and
@@ -50,7 +50,8 @@ def request(site: pywikibot.site.APISite, purpose: str, **params: Any) -> dict:
     params.setdefault('formatversion', 2)
     count(purpose)
     try:
-        return site.simple_request(**params).submit()
+        with httpcount.purpose(purpose):
+            return site.simple_request(**params).submit()
     except FETCH_ERRORS as exc:
         raise FetchError(f'{site}: {type(exc).__name__}: {exc}'.splitlines()[0]) from exc
 

@@ -1,12 +1,15 @@
-"""What every job shares, and the entry points of ``update``, ``kpi``, ``run``, ``explain``.
+"""The entry points of ``update``, ``kpi``, ``run`` and ``explain``: one pipeline.
 
-A job wires the pure core to the wiki layer. This module holds the parts
-they share: loading the configuration (the file, then the on-wiki page, which
-is accepted only from a safe place), the Pywikibot bot object whose
-``userPut`` every save goes through, the problems printed one line each to
-stderr (``ERROR site:page[ table N][ line L]: message``), the bot-owned
-sections of pages (status, evidence, explanation, KPI) and the status page
-written after every run.
+Every command is the same pipeline, read top to bottom, from one run context
+(:class:`techroles.wiki.context.RunContext`)::
+
+    read pages (signup) -> decide each person once (decide)
+        -> update: write the status cells (tables), evidence and explanation (botpages)
+        -> kpi:    figures, history and the KPI page (kpiphase)
+    -> the status page (one section per job) and the reports
+
+``run`` is both, with one collection of activity. The order of the
+configured pages changes no output.
 """
 from __future__ import annotations
 
@@ -15,71 +18,31 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import ClassVar
 
 import pywikibot
 from pywikibot import config as pwb_config
-from pywikibot.bot import BaseBot
-from pywikibot.exceptions import EditConflictError
 
 from techroles import config as tr_config
-from techroles import i18n, kpi, reports
 from techroles.errors import (
-    BotsExcludedError,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_SHUTOFF,
+    EXIT_USAGE,
     ConfigError,
     FetchError,
     PageContentError,
     ShutoffError,
+    worst_exit,
 )
-from techroles.wiki import api, pages
-from techroles.wiki.pages import SavePath, place, site_key
-from techroles.wiki.sites import Sites, login, site_from_key
-from techroles.wiki.store import StateStore
-
-
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF = 0, 1, 2, 3
-
-
-@dataclass
-class Problem:
-    """One line for stderr, the report and the status page."""
-
-    place: str
-    message: str
-    severity: str = 'error'  # 'error' makes the run incomplete; 'warning' does not
-    table: int | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = self.place
-        if self.table is not None:
-            where += f' table {self.table}'
-        if self.line is not None:
-            where += f' line {self.line}'
-        return f'{self.severity.upper()} {where}: {self.message}'
-
-
-class TechrolesBot(BaseBot):
-    """Pywikibot's bot machinery: ``-always``, ``userPut`` (diff, no-op skip), counters."""
-
-    update_options: ClassVar[dict] = {
-        'limit': None,
-        'report': None,
-    }
-
-
-@dataclass
-class ConfigSource:
-    """Where the configuration of a run came from."""
-
-    path: str
-    #: (title, revid) of the on-wiki page whose values were used.
-    wiki_page: tuple[str, int] | None = None
-    #: Why the on-wiki page was not used (the run then stops with exit 2).
-    wiki_error: str | None = None
+from techroles.model import Decision, Status
+from techroles.wiki import botpages, httpcount, kpiphase, pages
+from techroles.wiki.context import ConfigSource, RunContext
+from techroles.wiki.decide import Decisions, decide
+from techroles.wiki.pages import place
+from techroles.wiki.signup import PageWork, read_pages, unreadable
+from techroles.wiki.sites import login, server_time, site_from_key
+from techroles.wiki.tables import TableWriter
 
 
 def load_configuration(path: str) -> tuple[tr_config.Config, ConfigSource]:
@@ -142,158 +105,135 @@ def _unsafe_config_page(snap: pages.PageSnapshot, cfg: tr_config.Config) -> str 
             'space, or be protected (edit=sysop): not used')
 
 
-class Job:
-    """What ``update`` and ``kpi`` share: configuration, sites, store, problems."""
 
-    #: Where a problem of the job as a whole is reported (``ERROR update: …``).
-    name = 'job'
+# -- the pipeline ----------------------------------------------------------------------------
 
-    def __init__(self, cfg: tr_config.Config, *, always: bool = False,
-                 report: str | None = None, limit: int | None = None,
-                 source: ConfigSource | None = None) -> None:
-        self.cfg = cfg
-        self.source = source or ConfigSource('')
-        self.report_path = report
-        self.problems: list[Problem] = []
-        self.bot = TechrolesBot(always=always, limit=limit, report=report)
-        self.meta = site_from_key('meta:meta')
-        self.sites = Sites(self.meta)
-        self.store = StateStore(self._store_path())
-        self.simulate = bool(pwb_config.simulate)
-        self.now: datetime | None = None
-        self.save_path = SavePath(self.bot, self.page_site(cfg.shutoff_page))
-        #: (place, title on the status page's wiki or None, cells, revid) per save.
-        self.changes: list[tuple[str, str | None, int, int | None]] = []
-        #: What ``--report`` writes.
-        self.report: dict = {}
-        #: Manual cells (person, page) and kept human corrections (person, page,
-        #: until): filled by ``update``, shown on the status page.
-        self.manual: list[tuple[str, str]] = []
-        self.human_kept: list[tuple[str, str, str]] = []
+def listing_gaps(works: Sequence[PageWork]) -> list[str]:
+    """Why some listed ambassadors may not have been read (a lower bound otherwise)."""
+    gaps = []
+    for work in works:
+        if work.spec.kind != 'ambassadors':
+            continue
+        if not work.snap.exists:
+            gaps.append(f'{work.place} does not exist')
+        for tbl in work.tables:
+            if tbl.broken and (tbl.kind == 'ambassadors' or unreadable(tbl)):
+                gaps.append(f'{work.place} table {tbl.index} could not be read')
+    return gaps
 
-    def _store_path(self) -> Path:
-        path = Path(self.cfg.state_store)
-        if not path.is_absolute():
-            path = Path(pwb_config.base_dir) / path
-        return path
 
-    def problem(self, where: str, message: str, *, severity: str = 'error',
-                table_index: int | None = None, line: int | None = None) -> None:
-        entry = Problem(where, message, severity, table_index, line)
-        self.problems.append(entry)
-        print(entry, file=sys.stderr)
-        # The same line in Pywikibot's log file (-log); stderr keeps its fixed format.
-        pywikibot.log(str(entry))
+def run_pipeline(ctx: RunContext, *, update: bool, kpi: bool, report: str | None = None,
+                 kpi_report: str | None = None) -> int:
+    """Read, decide, then write the tables (update) and/or the figures (kpi).
 
-    def page_site(self, ref: tr_config.PageRef | None) -> tuple | None:
-        if ref is None:
-            return None
-        return site_from_key(ref.site), ref.title
+    The reports are written last, whatever happened, so that their request
+    counts include the status page.
+    """
+    httpcount.install()
+    first = 'update' if update else 'kpi'
+    paths = {first: report, 'kpi': kpi_report if update else report}
+    outcomes: dict[str, int] = {}
+    reports: dict[str, dict] = {}
+    try:
+        works, decisions, gaps = _read_and_decide(ctx, first, outcomes, kpi=kpi)
+        if update:
+            reports['update'] = {'tables': [], 'people': []}
+            if 'update' not in outcomes:
+                outcomes['update'], reports['update'] = _update(ctx, works, decisions)
+        if kpi and EXIT_SHUTOFF not in outcomes.values():
+            reports['kpi'] = {}
+            outcomes['kpi'] = _kpi(ctx, works, decisions, gaps, reports['kpi'],
+                                   failed=outcomes.get('kpi'))
+        with contextlib.suppress(FetchError, PageContentError, ShutoffError):
+            ctx.write_status_page(outcomes)
+    finally:
+        for job, data in reports.items():
+            data['run'] = ctx.run_record(job)
+            _write_report(paths[job], data)
+    return worst_exit(*outcomes.values())
 
-    def language(self, site: pywikibot.site.APISite) -> str:
-        """The language of text the bot writes on ``site``."""
-        return self.cfg.language or site.lang
 
-    def write_report(self, data: dict) -> None:
-        if not self.report_path:
-            return
-        path = Path(self.report_path)
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + '\n', encoding='utf-8')
+def _read_and_decide(ctx: RunContext, first: str, outcomes: dict[str, int], *, kpi: bool
+                     ) -> tuple[list[PageWork], Decisions | None, list[str]]:
+    """Log in, take the server time, read every page, decide everyone once.
 
-    def work(self) -> None:
-        """The job itself; raises only what :meth:`run` turns into an exit status."""
-        raise NotImplementedError
+    Returns the pages, the decisions (None when they could not be made) and
+    why the listing of ambassadors may be incomplete.
+    """
+    ctx.job = first
+    works: list[PageWork] = []
+    gaps: list[str] = []
+    try:
+        sites = {site_from_key(t.site) for t in ctx.cfg.tables} if first == 'update' else set()
+        if kpi:
+            sites.add(site_from_key(ctx.cfg.kpi_page.site) if ctx.cfg.kpi_page else ctx.meta)
+        for site in sites:
+            login(site)
+        ctx.now = server_time(site_from_key(ctx.cfg.tables[0].site))
+        print(f'{first}: reading {len(ctx.cfg.tables)} sign-up page(s)', flush=True)
+        works = read_pages(ctx)
+        gaps = listing_gaps(works)
+        return works, decide(ctx, works), gaps
+    except ShutoffError as exc:
+        ctx.problem('shutoff', str(exc))
+        outcomes[first] = EXIT_SHUTOFF
+    except (FetchError, PageContentError) as exc:
+        ctx.problem(first, str(exc))
+        gaps.append(str(exc))
+        outcomes[first] = EXIT_INCOMPLETE
+    return works, None, gaps
 
-    def run(self) -> int:
-        """Do the work; write the report in every case; return the exit status."""
-        status = EXIT_OK
-        try:
-            self.work()
-        except ShutoffError as exc:
-            self.problem('shutoff', str(exc))
-            status = EXIT_SHUTOFF
-        except (FetchError, PageContentError) as exc:
-            self.problem(self.name, str(exc))
-            status = EXIT_INCOMPLETE
-        finally:
-            self.report['run'] = {
-                'time': self.now.strftime('%Y-%m-%dT%H:%M:%SZ') if self.now else None,
-                'simulate': self.simulate,
-                'requests': dict(api.COUNTER),
-                'problems': [str(p) for p in self.problems],
-            }
-            self.write_report(self.report)
-        if status != EXIT_OK:
-            return status
-        return EXIT_INCOMPLETE if any(p.severity == 'error' for p in self.problems) else EXIT_OK
 
-    def write_section(self, ref: tr_config.PageRef | None, section: str, text: str,
-                      summary_key: str, *summary_params: object) -> bool:
-        """Write a bot-owned section of a page between its markers; True if saved.
+def _kpi(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
+         gaps: list[str], report: dict, *, failed: int | None) -> int:
+    """The KPI phase; without decisions, the ambassador figure is undetermined."""
+    ctx.job = 'kpi'
+    status = failed or EXIT_OK
+    try:
+        if ctx.now is not None:
+            report.update(kpiphase.publish(ctx, works, decisions or _unknown(works), gaps))
+    except ShutoffError as exc:
+        ctx.problem('shutoff', str(exc))
+        return EXIT_SHUTOFF
+    except (FetchError, PageContentError) as exc:
+        ctx.problem('kpi', str(exc))
+        return EXIT_INCOMPLETE
+    if status == EXIT_OK and ctx.has_errors('kpi'):
+        status = EXIT_INCOMPLETE
+    return status
 
-        Text outside the markers is kept byte for byte. Failures are reported
-        as problems; they never stop the run.
-        """
-        if ref is None:
-            return False
-        site = site_from_key(ref.site)
-        where = place(site, ref.title)
-        summary = i18n.message(summary_key, self.language(site), *summary_params)
-        if self.cfg.summary_hashtag:
-            summary += f' {self.cfg.summary_hashtag}'
-        for _attempt in range(self.cfg.edit_conflict_retries + 1):
-            try:
-                snap = pages.read(site, ref.title)
-                new_text = kpi.replace_between_markers(snap.text, text, section)
-                saved = self.save_path.save(snap, new_text, summary)
-            except EditConflictError:
-                continue
-            except BotsExcludedError as exc:
-                self.problem(where, str(exc), severity='warning')
-                return False
-            except (FetchError, PageContentError) as exc:
-                why = str(exc).removeprefix(f'{where}: ')
-                self.problem(where, why if why.startswith('not saved') else f'not saved: {why}')
-                return False
-            if saved and not self.simulate:
-                self.changes.append((where, self._title_for_status(site, ref.title), 0,
-                                     snap.page.latest_revision_id))
-            return bool(saved)
-        self.problem(where, 'edit conflicts: not saved')
-        return False
 
-    def _title_for_status(self, site: pywikibot.site.APISite, title: str) -> str | None:
-        status = self.cfg.status_page
-        if status is None or status.site != site_key(site):
-            return None
-        return title
+def _update(ctx: RunContext, works: list[PageWork], decisions: Decisions) -> tuple[int, dict]:
+    """Write the status cells, the evidence and the explanation pages."""
+    ctx.job = 'update'
+    writer = TableWriter(ctx, decisions)
+    status = EXIT_OK
+    try:
+        writer.write_all(works)
+        botpages.write_evidence(ctx, works, decisions)
+        botpages.write_explanation(ctx)
+    except ShutoffError as exc:
+        ctx.problem('shutoff', str(exc))
+        status = EXIT_SHUTOFF
+    except (FetchError, PageContentError) as exc:
+        ctx.problem('update', str(exc))
+        status = EXIT_INCOMPLETE
+    if status == EXIT_OK and ctx.has_errors('update'):
+        status = EXIT_INCOMPLETE
+    return status, writer.report
 
-    def write_status_page(self, *, complete: bool, shutoff: bool = False) -> None:
-        """After every run: heartbeat, changes with diff links, warnings."""
-        ref = self.cfg.status_page
-        if ref is None or shutoff:
-            return  # the shutoff page means: do not edit anything
-        site = site_from_key(ref.site)
-        try:
-            previous = pages.read(site, ref.title).text
-        except FetchError:
-            previous = ''
-        summary = reports.RunSummary(
-            time=self.now or datetime.now(timezone.utc),
-            complete=complete,
-            changes=[c for c in self.changes if c[2]],
-            warnings=[str(p) for p in self.problems],
-            manual=list(self.manual), human=list(self.human_kept),
-            config_page=self.source.wiki_page, config_error=self.source.wiki_error,
-            shutoff_page=self.cfg.shutoff_page.title if self.cfg.shutoff_page else None,
-            explanation_page=self.cfg.explanation_page.title if self.cfg.explanation_page
-            else None,
-        )
-        previous_complete = reports.last_complete(
-            kpi.section_between_markers(previous, 'status'))
-        text = reports.status_section(summary, self.language(site), previous_complete)
-        self.write_section(ref, 'status', text, 'techroles-summary-statuspage',
-                           summary.time.strftime('%Y-%m-%d %H:%M'))
+
+def _unknown(works: Sequence[PageWork]) -> Decisions:
+    """Nobody could be decided (the update stopped before deciding)."""
+    people = {name: Decision(name, Status.UNKNOWN, reason='not checked')
+              for work in works for name in work.listed}
+    return Decisions(people, {})
+
+
+def _write_report(path: str | None, data: dict) -> None:
+    if path:
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + '\n',
+                              encoding='utf-8')
 
 
 # -- entry points (called by techroles.cli and the scripts) ------------------------------
@@ -346,72 +286,56 @@ def _sites_named(cfg: tr_config.Config) -> set[str]:
     return keys
 
 
-def refuse_invalid_wiki_config(job: Job) -> int:
+def refuse_invalid_wiki_config(ctx: RunContext, job: str) -> int:
     """An invalid on-wiki configuration: report it on the status page, exit 2."""
-    job.problem('configuration', job.source.wiki_error or 'invalid')
-    job.now = None
-    with contextlib.suppress(FetchError, PageContentError):
-        job.write_status_page(complete=False)
+    ctx.job = job
+    ctx.problem('configuration', ctx.source.wiki_error or 'invalid')
+    with contextlib.suppress(FetchError, PageContentError, ShutoffError):
+        ctx.write_status_page({job: EXIT_USAGE})
     return EXIT_USAGE
 
 
-def _run_one(prog: str, job_class: type[Job], args: Sequence[str]) -> int:
-    prepared = prepare(prog, args)
+def run_configuration(cfg: tr_config.Config, source: ConfigSource | None = None, *,
+                      update: bool = True, kpi: bool = False, always: bool = False,
+                      limit: int | None = None, report: str | None = None,
+                      kpi_report: str | None = None) -> int:
+    """One run of a loaded configuration; the exit status."""
+    ctx = RunContext(cfg, source or ConfigSource(''), always=always, limit=limit)
+    try:
+        if ctx.source.wiki_error:
+            return refuse_invalid_wiki_config(ctx, 'update' if update else 'kpi')
+        return run_pipeline(ctx, update=update, kpi=kpi, report=report, kpi_report=kpi_report)
+    finally:
+        ctx.close()
+
+
+def _run(prog: str, args: Sequence[str], *, update: bool, kpi: bool) -> int:
+    prepared = prepare(prog, args, kpi_report=update and kpi)
     if isinstance(prepared, int):
         return prepared
     opts, cfg, source = prepared
-    job = job_class(cfg, always=opts.always, report=opts.report, limit=opts.limit, source=source)
-    if source.wiki_error:
-        return refuse_invalid_wiki_config(job)
-    status = job.run()
-    job.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
-    return status
+    return run_configuration(cfg, source, update=update, kpi=kpi, always=opts.always,
+                             limit=opts.limit, report=opts.report,
+                             kpi_report=getattr(opts, 'kpi_report', None))
 
 
 def run_update(args: Sequence[str]) -> int:
     """``techroles update``: exit status as documented in ``techroles.cli``."""
-    from techroles.wiki.update import UpdateJob
-
-    return _run_one('techroles update', UpdateJob, args)
+    return _run('techroles update', args, update=True, kpi=False)
 
 
 def run_kpi(args: Sequence[str]) -> int:
     """``techroles kpi``: exit status as documented in ``techroles.cli``."""
-    from techroles.wiki.kpijob import KpiJob
-
-    return _run_one('techroles kpi', KpiJob, args)
+    return _run('techroles kpi', args, update=False, kpi=True)
 
 
 def run_both(args: Sequence[str]) -> int:
-    """``techroles run``: update, then kpi; one status page for both."""
-    from techroles.wiki.kpijob import KpiJob
-    from techroles.wiki.update import UpdateJob
-
-    prepared = prepare('techroles run', args, kpi_report=True)
-    if isinstance(prepared, int):
-        return prepared
-    opts, cfg, source = prepared
-    update = UpdateJob(cfg, always=opts.always, report=opts.report, limit=opts.limit,
-                       source=source)
-    if source.wiki_error:
-        return refuse_invalid_wiki_config(update)
-    status = update.run()
-    if status != EXIT_SHUTOFF:
-        kpi_job = KpiJob(cfg, always=opts.always, report=opts.kpi_report, source=source,
-                         update=update)
-        status = max(status, kpi_job.run(), key=_severity)
-    update.write_status_page(complete=status == EXIT_OK, shutoff=status == EXIT_SHUTOFF)
-    return status
-
-
-def _severity(status: int) -> int:
-    return {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_USAGE: 2, EXIT_SHUTOFF: 3}.get(status, 1)
+    """``techroles run``: update and kpi from one collection of activity."""
+    return _run('techroles run', args, update=True, kpi=True)
 
 
 def run_explain(args: Sequence[str]) -> int:
     """``techroles explain``: write or print the explanation page."""
-    from techroles.wiki.update import UpdateJob
-
     argv = list(args)
     to_stdout = '--print' in argv
     argv = [a for a in argv if a != '--print']
@@ -419,15 +343,18 @@ def run_explain(args: Sequence[str]) -> int:
     if isinstance(prepared, int):
         return prepared
     opts, cfg, source = prepared
-    job = UpdateJob(cfg, always=opts.always, source=source)
-    site = site_from_key(cfg.tables[0].site)
-    if to_stdout:
-        print(job.explanation_text(site))
-        return EXIT_OK
+    ctx = RunContext(cfg, source, always=opts.always)
     try:
-        login(site)
-    except FetchError as exc:
-        job.problem('explain', str(exc))
-        return EXIT_INCOMPLETE
-    job.write_explanation()
-    return EXIT_INCOMPLETE if job.problems else EXIT_OK
+        site = site_from_key(cfg.tables[0].site)
+        if to_stdout:
+            print(botpages.explanation_text(ctx, site))
+            return EXIT_OK
+        try:
+            login(site)
+        except FetchError as exc:
+            ctx.problem('explain', str(exc))
+            return EXIT_INCOMPLETE
+        botpages.write_explanation(ctx)
+        return EXIT_INCOMPLETE if ctx.problems else EXIT_OK
+    finally:
+        ctx.close()

@@ -9,7 +9,6 @@ and the change re-applied to the new text by the caller.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,8 +16,8 @@ from datetime import datetime, timezone
 import pywikibot
 from pywikibot.exceptions import EditConflictError, NoPageError, PageSaveRelatedError
 
-from techroles.errors import BotsExcludedError, FetchError, PageContentError, ShutoffError
-from techroles.wiki import api
+from techroles.errors import BotsExcludedError, FetchError, ShutoffError
+from techroles.wiki import api, httpcount
 from techroles.wiki.api import FETCH_ERRORS
 
 
@@ -51,6 +50,7 @@ def place(site: pywikibot.site.APISite, title: str) -> str:
     return f'{site_key(site)}:{title}'
 
 
+@httpcount.counted('page')
 def read(site: pywikibot.site.APISite, title: str) -> PageSnapshot:
     """Read a page's current text (a fresh ``Page`` object every time)."""
     page = pywikibot.Page(site, title)
@@ -68,17 +68,7 @@ def read(site: pywikibot.site.APISite, title: str) -> PageSnapshot:
     )
 
 
-def read_json(site: pywikibot.site.APISite, title: str) -> tuple[object | None, PageSnapshot]:
-    """A JSON page's value (None when the page does not exist)."""
-    snap = read(site, title)
-    if not snap.exists:
-        return None, snap
-    try:
-        return json.loads(snap.text), snap
-    except ValueError as exc:
-        raise PageContentError(f'{place(site, title)}: not valid JSON: {exc}') from exc
-
-
+@httpcount.counted('page')
 def revisions_since(site: pywikibot.site.APISite, title: str,
                     since: datetime) -> tuple[list[tuple[int, datetime]], int | None]:
     """Revision ids and times newer than ``since`` (oldest first), and the
@@ -100,6 +90,7 @@ def revisions_since(site: pywikibot.site.APISite, title: str,
     return newer, before
 
 
+@httpcount.counted('page')
 def last_revision_by(site: pywikibot.site.APISite, title: str,
                      user: str) -> tuple[int, datetime, str] | None:
     """The latest revision of ``title`` by ``user``: (revid, time, text), or None."""
@@ -113,6 +104,7 @@ def last_revision_by(site: pywikibot.site.APISite, title: str,
     return None
 
 
+@httpcount.counted('page')
 def revision_text(site: pywikibot.site.APISite, revid: int) -> str:
     data = api.request(site, 'page', action='query', prop='revisions', revids=revid,
                        rvprop='content', rvslots='main')
@@ -122,6 +114,7 @@ def revision_text(site: pywikibot.site.APISite, revid: int) -> str:
     raise FetchError(f'{site_key(site)}: revision {revid} not found')
 
 
+@httpcount.counted('page')
 def listed_since(site: pywikibot.site.APISite, title: str, cutoff: datetime,
                  names: Sequence[str], people_in: Callable[[str], set[str]]) -> dict[str, datetime]:
     """When each name first appears in the page after ``cutoff``.
@@ -157,6 +150,7 @@ def listed_since(site: pywikibot.site.APISite, title: str, cutoff: datetime,
     return out
 
 
+@httpcount.counted('page')
 def shutoff_reason(site: pywikibot.site.APISite, title: str | None) -> str | None:
     """The shutoff page's content when it is filled in (any non-empty text)."""
     if not title:
@@ -190,6 +184,7 @@ class SavePath:
         if reason:
             raise ShutoffError(f'{place(*self.shutoff)}: shutoff page is filled in: {reason}')
 
+    @httpcount.counted('save')
     def save(self, snap: PageSnapshot, new_text: str, summary: str, *,
              contentmodel: str | None = None) -> bool:
         """Save ``new_text`` over ``snap``; True when a revision was made.

@@ -18,7 +18,7 @@ from pywikibot.exceptions import SiteDefinitionError
 
 from techroles import wikis
 from techroles.errors import ConfigError, FetchError
-from techroles.wiki import api
+from techroles.wiki import api, httpcount
 
 
 class UnknownWikiError(FetchError):
@@ -41,6 +41,7 @@ def site_from_key(key: str) -> pywikibot.site.APISite:
                          .splitlines()[0]) from exc
 
 
+@httpcount.counted('login')
 def login(site: pywikibot.site.APISite) -> None:
     """Log in on ``site``; a refusal (revoked BotPassword, expired session) or a
     wiki that does not answer is a :class:`FetchError` with a one-line reason."""
@@ -62,6 +63,7 @@ def dbname_of(site: pywikibot.site.APISite) -> str:
         return f'{site.code}{site.family.name}'
 
 
+@httpcount.counted('setup')
 def server_time(site: pywikibot.site.APISite) -> datetime:
     """The wiki's clock (never the local one), timezone-aware UTC."""
     api.count('setup')

@@ -76,7 +76,7 @@ def job(wiki, monkeypatch):
     from pywikibot import config as pwb_config
 
     from techroles.config import validate
-    from techroles.wiki import update
+    from techroles.wiki import jobs
 
     monkeypatch.setattr(pwb_config, 'simulate', False)
     pywikibot.Site('meta', 'meta').login()
@@ -86,7 +86,7 @@ def job(wiki, monkeypatch):
                         'shutoff_page': 'User:TechRolesBot/shutoff',
                         'state_store': str(store / 'state.sqlite')}, source='test')
         report = store / 'report.json'
-        code = update.UpdateJob(cfg, always=True, report=str(report)).run()
+        code = jobs.run_configuration(cfg, always=True, report=str(report))
         return code, json.loads(report.read_text())
 
     return run

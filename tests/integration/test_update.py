@@ -206,7 +206,7 @@ def test_an_edit_conflict_keeps_the_person_who_signed_up_meanwhile(wiki, tmp_pat
     from pywikibot import config as pwb_config
 
     from techroles.config import load_file, validate
-    from techroles.wiki import pages, update
+    from techroles.wiki import jobs, pages
 
     signup(wiki, everyone_page())
     human = Human(wiki, 'metawiki')
@@ -229,7 +229,7 @@ def test_an_edit_conflict_keeps_the_person_who_signed_up_meanwhile(wiki, tmp_pat
     cfg_path = config(tmp_path)
     cfg = validate(load_file(str(cfg_path)), source=str(cfg_path))
     pywikibot.Site('meta', 'meta').login()
-    code = update.UpdateJob(cfg, always=True, report=str(tmp_path / 'r.json')).run()
+    code = jobs.run_configuration(cfg, always=True, report=str(tmp_path / 'r.json'))
     assert code == 0
     assert len(calls) == 2 and calls[0] != calls[1]  # re-read after the conflict
     after = text(wiki, AMBASSADORS)

@@ -79,8 +79,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import http.client
-import http.server
 import json
 import math
 import os
@@ -102,6 +100,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from techroles.model import Activity, PersonFacts
+from testbed.faultproxy import FaultProxy
 
 
 HELP = """\
@@ -587,58 +586,6 @@ def bounds(manifest: dict, now: datetime, limits: Mapping[str, tuple[int, int]])
 # The delaying proxy
 # ---------------------------------------------------------------------------
 
-HOP_BY_HOP = {'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te',
-              'trailers', 'transfer-encoding', 'upgrade', 'content-length'}
-
-
-class DelayProxy:
-    """A loopback reverse proxy to one wiki that holds each request ``latency`` seconds."""
-
-    def __init__(self, upstream_port: int, latency: float) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = 'HTTP/1.1'
-
-            def log_message(self, *args) -> None:  # quiet
-                pass
-
-            def _forward(self) -> None:
-                length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length) if length else None
-                time.sleep(latency)
-                conn = http.client.HTTPConnection('127.0.0.1', upstream_port, timeout=600)
-                try:
-                    headers = {k: v for k, v in self.headers.items()
-                               if k.lower() not in HOP_BY_HOP}
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    self.send_response_only(response.status, response.reason)
-                    for key, value in response.getheaders():
-                        if key.lower() not in HOP_BY_HOP:
-                            self.send_header(key, value)
-                finally:
-                    conn.close()
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                if self.command != 'HEAD':
-                    self.wfile.write(data)
-
-            do_GET = do_POST = do_HEAD = _forward
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> DelayProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 # ---------------------------------------------------------------------------
 # The worker (one mode in one subprocess)
 # ---------------------------------------------------------------------------
@@ -828,7 +775,7 @@ class Bench:
 
         self.farm = Farm(base=self.live / 'farm', wikis=_specs(), cache=self.root / 'cache',
                          login_wikis=(META,))
-        self.proxies: list[DelayProxy] = []
+        self.proxies: list[FaultProxy] = []
         self.info: dict = {}
 
     @staticmethod
@@ -920,7 +867,11 @@ class Bench:
         if not self.proxies:
             latency = self.opts.latency_ms / 1000
             for wiki in self.farm.wikis:
-                self.proxies.append(DelayProxy(self.farm.ports[wiki.dbname], latency).start())
+                # The fault tests' proxy, holding every request ``latency`` seconds.
+                proxy = FaultProxy(wiki.dbname, self.farm.ports[wiki.dbname])
+                proxy.add(action='delay', delay=latency)
+                proxy.start()
+                self.proxies.append(proxy)
         return {w.dbname: p.port for w, p in zip(self.farm.wikis, self.proxies, strict=True)}
 
     def pywikibot_dir(self, name: str) -> Path:

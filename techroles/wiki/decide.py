@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import pywikibot
 from dateutil.relativedelta import relativedelta
 
 from techroles import names, policy, table
@@ -105,7 +106,7 @@ def collect(ctx: RunContext, people: dict[str, Target],
 def decide(ctx: RunContext, works: list[PageWork]) -> Decisions:
     """Collect everyone's activity once and decide each person once."""
     people = targets(ctx, works)
-    print(f'decide: {len(people)} people', flush=True)
+    pywikibot.info(f'techroles: decide: {len(people)} people')
     facts = collect(ctx, people, {n for n in people if not names.is_valid_name(n)})
     since = _listed_since(ctx, works)
     decided: dict[str, Decision] = {}

@@ -170,7 +170,7 @@ def _read_and_decide(ctx: RunContext, first: str, outcomes: dict[str, int], *, k
         for site in sites:
             login(site)
         ctx.now = server_time(site_from_key(ctx.cfg.tables[0].site))
-        print(f'{first}: reading {len(ctx.cfg.tables)} sign-up page(s)', flush=True)
+        pywikibot.info(f'techroles: {first}: reading {len(ctx.cfg.tables)} sign-up page(s)')
         works = read_pages(ctx)
         gaps = listing_gaps(works)
         return works, decide(ctx, works), gaps

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import pywikibot
+
 from techroles import coverage, i18n, kpi, wikis
 from techroles.errors import FetchError, PageContentError
 from techroles.wiki import pages, translate
@@ -119,11 +121,16 @@ def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
             incomplete: list[str]) -> dict:
     """Compute both KPIs, record them in the history and write the KPI page."""
     ctx.job = 'kpi'
-    print('kpi: computing the figures', flush=True)
     history, history_ok = read_history(ctx)
     report = {'ambassadors': ambassadors(ctx, works, decisions, incomplete)}
-    print('kpi: reading Tech News translations', flush=True)
+    amb = report['ambassadors']
+    pywikibot.info(f"techroles: kpi: ambassadors: {amb['listed']} listed, active: "
+                   + ('undetermined' if amb.get('active') is None else str(amb['active'])))
+    pywikibot.info('techroles: kpi: reading Tech News translations')
     report['translation'], has_translate = translation(ctx, works, history)
+    tr = report['translation']
+    pywikibot.info(f"techroles: kpi: Tech News: {len(tr.get('issues', []))} issues, "
+                   f"{len(tr.get('targeted_languages', []))} targeted languages")
     for line in kpi.check_report(report):
         ctx.problem('kpi', f'inconsistent figure: {line}')
     if report['ambassadors'].get('active') is None:
@@ -138,7 +145,7 @@ def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
         history = kpi.merge_history(history, kpi.history_record(report, ctx.now.date()))
         write_history(ctx, history)
     write_kpi_page(ctx, report, history, has_translate)
-    print('kpi: done', flush=True)
+    pywikibot.info('techroles: kpi: history and page written')
     return report
 
 

@@ -25,6 +25,7 @@ from techroles.config import (
     loads,
     merge,
     reference_markdown,
+    resolve_defaults,
     validate,
 )
 from techroles.errors import ConfigError
@@ -73,7 +74,7 @@ def test_issue_4_example_validates() -> None:
 
 
 def test_defaults() -> None:
-    config = validate(BASE, source='cfg.json')
+    config = resolve_defaults(validate(BASE, source='cfg.json'), 'TechRolesBot@techroles')
     meta = 'meta:meta'
     assert config == Config(
         tables=(TableSpec(meta, 'Tech/Ambassadors/List', 'ambassadors'),),
@@ -357,7 +358,8 @@ def test_every_key_has_an_error_test() -> None:
 
 
 PAGE_KEYS = ['status_page', 'evidence_page', 'explanation_page', 'feedback_page', 'kpi_page',
-             'history_page', 'delivery_list', 'wiki_config_page', 'shutoff_page']
+             'history_page', 'delivery_list', 'wiki_config_page', 'shutoff_page',
+             'kpi_shutoff_page']
 
 
 @pytest.mark.parametrize('key', PAGE_KEYS)
@@ -392,7 +394,7 @@ def test_pages_default_to_the_first_tables_site() -> None:
     assert config.kpi_page == PageRef('wikipedia:fr', 'Projet:KPI')
     assert config.status_page == PageRef('wikipedia:fr', 'S')
     assert config.evidence_page == PageRef('meta:meta', 'E')
-    assert config.shutoff_page == PageRef('wikipedia:fr', 'User:TechRolesBot/shutoff')
+    assert config.shutoff_page == PageRef('wikipedia:fr', 'User:{bot}/shutoff')
     assert config.delivery_list is not None and config.delivery_list.site == 'wikipedia:fr'
     assert str(config.kpi_page) == 'wikipedia:fr:Projet:KPI'
 
@@ -474,7 +476,7 @@ def test_merge_replaces_tables_whole() -> None:
     wiki = {'tables': [{'site': 'wikipedia:fr', 'page': 'X', 'kind': 'translators'}]}
     config = merge(FILE, wiki)
     assert config.tables == (TableSpec('wikipedia:fr', 'X', 'translators'),)
-    assert config.kpi_page == PageRef('wikipedia:fr', 'User:TechRolesBot/KPI')
+    assert config.kpi_page == PageRef('wikipedia:fr', 'User:{bot}/KPI')
 
 
 def test_merge_page_replaced_whole() -> None:

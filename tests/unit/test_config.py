@@ -26,6 +26,7 @@ from techroles.config import (
     merge,
     reference_markdown,
     resolve_defaults,
+    shutoff_protection_problem,
     validate,
 )
 from techroles.errors import ConfigError
@@ -611,3 +612,57 @@ def test_huge_exponents_are_refused_quickly(text: str, expected: str | None) -> 
         assert validate(raw, source='c.json').concurrency == 4
     else:
         assert error_of(raw, 'c.json') == f'c.json: {expected}'
+
+
+# Pages the bot owns, and the shutoff pages.
+def test_bot_pages_default_to_the_logged_in_bots_own_user_space() -> None:
+    config = resolve_defaults(validate(BASE, source='cfg.json'), 'exampleBot@techroles')
+    assert config.status_page == PageRef('meta:meta', 'User:ExampleBot/status')
+    assert config.feedback_page == PageRef('meta:meta', 'User talk:ExampleBot')
+    assert config.history_page.title == 'User:ExampleBot/KPI history.json'
+    assert config.delivery_list.title == 'Global message delivery/Targets/Tech ambassadors'
+    assert 'TechRolesBot' not in json.dumps(config.as_dict())
+
+
+def test_bot_placeholder_may_be_written_in_a_title() -> None:
+    config = validate(with_(kpi_page='User:{bot}/Tech KPI'), source='cfg.json')
+    assert resolve_defaults(config, 'Some_bot').kpi_page.title == 'User:Some bot/Tech KPI'
+
+
+@pytest.mark.parametrize('title', ['User:ExampleBot/shutoff.json', 'User:{bot}/stop.js',
+                                   'Benutzer:X/stop.CSS'])
+def test_a_shutoff_page_only_its_owner_can_edit_is_refused(title: str) -> None:
+    for key in ('shutoff_page', 'kpi_shutoff_page'):
+        assert 'must be a page the community can edit' in error_of(with_(**{key: title}))
+
+
+def test_an_open_shutoff_page_is_accepted() -> None:
+    for title in ('User:ExampleBot/shutoff', 'User talk:ExampleBot/stop.json',
+                  'Tech/Ambassadors/Stop the bot.json'):
+        assert validate(with_(shutoff_page=title), source='c').shutoff_page.title == title
+
+
+def test_the_kpi_job_can_be_paused_alone() -> None:
+    config = validate(with_(kpi_shutoff_page='User:{bot}/stop KPI'), source='c')
+    assert [p.title for p in config.shutoff_pages('kpi')] == ['User:{bot}/shutoff',
+                                                             'User:{bot}/stop KPI']
+    assert [p.title for p in config.shutoff_pages('update')] == ['User:{bot}/shutoff']
+
+
+@pytest.mark.parametrize(('protection', 'refused'), [
+    ({}, False), ({'edit': ('autoconfirmed', 'infinity')}, False),
+    ({'move': ('sysop', 'infinity')}, False),
+    ({'edit': ('sysop', 'infinity')}, True), ({'edit': ('extendedconfirmed', 'infinite')}, True),
+    ({'edit': ['editprotected', '2030-01-01T00:00:00Z']}, True),
+])
+def test_a_shutoff_page_protected_above_autoconfirmed_is_refused(protection, refused) -> None:
+    reason = shutoff_protection_problem(protection, title='User:B/shutoff')
+    assert (reason is not None) == refused
+    if refused:
+        assert reason.startswith('User:B/shutoff: the shutoff page is protected (edit=')
+
+
+def test_a_history_page_without_json_is_refused() -> None:
+    assert error_of(with_(history_page='User:{bot}/KPI history')) == (
+        "cfg.json: history_page: must be a page whose title ends with '.json'; "
+        'got "User:{bot}/KPI history"')

@@ -35,8 +35,8 @@ from techroles.policy import Thresholds
 
 pytestmark = pytest.mark.unit
 
-#: The example of issue 4, verbatim.
-ISSUE_4 = '''
+#: The example of the original configuration request, verbatim.
+EXAMPLE = '''
 {"tables": [{"site": "meta:meta", "page": "Tech/Ambassadors/List", "kind": "ambassadors"},
             {"site": "meta:meta", "page": "Tech/Translators/List", "kind": "translators"}],
  "active_days": 90, "slipping_days": 60, "grace_days": 30,
@@ -63,8 +63,8 @@ def error_of(raw: Any, source: str = 'cfg.json') -> str:
 
 
 # The examples and the defaults.
-def test_issue_4_example_validates() -> None:
-    config = validate(loads(ISSUE_4, source='issue 4'), source='issue 4')
+def test_the_original_example_validates() -> None:
+    config = validate(loads(EXAMPLE, source='example'), source='example')
     assert config.tables == (
         TableSpec('meta:meta', 'Tech/Ambassadors/List', 'ambassadors'),
         TableSpec('meta:meta', 'Tech/Translators/List', 'translators'),
@@ -414,7 +414,7 @@ def test_integral_float_is_accepted_for_day_counts() -> None:
 # Loading.
 def test_load_file(tmp_path: Path) -> None:
     path = tmp_path / 'c.json'
-    path.write_text(ISSUE_4, encoding='utf-8')
+    path.write_text(EXAMPLE, encoding='utf-8')
     assert load_file(path)['active_days'] == 90
 
 

@@ -43,7 +43,8 @@ def test_pywikibot_config_option_naming_a_user_config_is_passed_on():
     assert opts.pywikibot_args == ['-config:my-user-config.py']
 
 
-@pytest.mark.parametrize('option', ['-family:wikipedia', '-code:fr', '-lang:fr', '-site:wikipedia:fr'])
+@pytest.mark.parametrize('option', ['-family:wikipedia', '-code:fr', '-lang:fr',
+                                    '-site:wikipedia:fr'])
 def test_site_options_are_refused_with_a_reason(capsys, option):
     err = refused(capsys, option, '--config', 'c.json', '-always')
     assert 'the configuration' in err

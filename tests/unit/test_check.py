@@ -117,3 +117,23 @@ def test_a_bad_configuration_is_refused_before_the_first_request(tmp_path, offli
     assert 'cannot be reached' not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith('ERROR ')] == [
         f'ERROR {line}' for line in check_configuration(path)]
+
+
+PURE_SCRIPT = r'''
+import sys
+for blocked in ('pywikibot', 'requests', 'urllib3', 'sqlite3'):
+    sys.modules[blocked] = None   # importing them now raises ImportError
+from techroles import check, config, config_schema, options, schema
+assert len(check.check_configuration(sys.argv[1])) == 6
+assert isinstance(options.parse_job_args('techroles kpi', ['--config', 'c', '-simulate']),
+                  options.Options)
+print('pure')
+'''
+
+
+def test_the_check_needs_no_pywikibot_and_no_network(tmp_path):
+    """The check runs where pywikibot, HTTP clients and sqlite cannot even be imported."""
+    path = write(tmp_path, FIVE_MISTAKES)
+    proc = subprocess.run([sys.executable, '-c', PURE_SCRIPT, path], capture_output=True,
+                          text=True, timeout=60, check=False, env=subprocess_env())
+    assert proc.stdout == 'pure\n', proc.stderr[-2000:]

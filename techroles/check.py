@@ -15,7 +15,7 @@ from typing import Any
 
 from techroles import config, wikis
 from techroles.errors import ConfigError
-from techroles.options import EXIT_OK, EXIT_USAGE, parse_job_args
+from techroles.options import EXIT_OK, EXIT_USAGE, Options, parse_job_args
 from techroles.schema import key_path
 
 
@@ -72,6 +72,23 @@ def _sites(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         if isinstance(value, Mapping) and isinstance(value.get('site'), str) and (
                 key.name != 'tables'):
             yield f'{key.name}.site', value['site']
+
+
+def preflight(prog: str, args: Sequence[str]) -> Options | int:
+    """What every job does before Pywikibot is initialised: read its options, check its file.
+
+    Returns the options, or an exit status (help printed: 0; a usage error or
+    a configuration with problems, every problem printed as one ``ERROR``
+    line: 2). No wiki is contacted, so a wrong configuration is refused even
+    when Meta cannot be reached.
+    """
+    opts = parse_job_args(prog, args)
+    if isinstance(opts, int):
+        return opts
+    found = check_configuration(opts.config)
+    for line in found:
+        print(f'ERROR {line}', file=sys.stderr)
+    return EXIT_USAGE if found else opts
 
 
 def main(argv: Sequence[str]) -> int:

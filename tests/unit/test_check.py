@@ -137,3 +137,15 @@ def test_the_check_needs_no_pywikibot_and_no_network(tmp_path):
     proc = subprocess.run([sys.executable, '-c', PURE_SCRIPT, path], capture_output=True,
                           text=True, timeout=60, check=False, env=subprocess_env())
     assert proc.stdout == 'pure\n', proc.stderr[-2000:]
+
+
+def test_preflight_refuses_a_bad_configuration_before_pywikibot(tmp_path, capsys):
+    from techroles.check import preflight
+    from techroles.options import Options
+
+    path = write(tmp_path, FIVE_MISTAKES)
+    assert preflight('techroles kpi', ['--config', path, '-always']) == 2
+    assert len(capsys.readouterr().err.splitlines()) == len(EXPECTED)
+    good = write(tmp_path, {'tables': [{'site': 'meta:meta', 'page': 'T', 'kind': 'translators'}]})
+    opts = preflight('techroles kpi', ['-simulate', '--config', good])
+    assert isinstance(opts, Options) and opts.pywikibot_args == ['-simulate']

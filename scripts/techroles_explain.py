@@ -1,22 +1,17 @@
 #!/usr/bin/env python3
-"""Write (or print) the explanation page: the status rule, thresholds, labels.
-
-Usage::
-
-    techroles explain --config FILE [--print] [-always] [global options]
-
-The text is generated from the docstring of the one function that applies the
-rule (``techroles.policy.decide``) and the configured thresholds and labels,
-in the wiki's content language. --print writes it to standard output instead
-of saving it to ``explanation_page``.
-"""
+"""``pwb techroles_explain``: the same as ``techroles explain`` (its help is below)."""
 from __future__ import annotations
 
 import sys
 
+from techroles.options import command_help
+
+
+__doc__ = command_help('explain')
+
 
 def main(*args: str) -> int:
-    """Run ``techroles explain``."""
+    """Run ``techroles explain`` with Pywikibot's global options anywhere."""
     from techroles.cli import main as cli_main
 
     return cli_main(['explain', *(args or sys.argv[1:])])

@@ -1,21 +1,13 @@
 #!/usr/bin/env python3
-"""Run ``update`` and then ``kpi`` in one process (the scheduled job).
-
-Usage::
-
-    techroles run --config FILE [--report OUT] [--kpi-report OUT] [-always] [--limit N]
-    pwb techroles_run --config FILE [--report OUT] [--kpi-report OUT] [-always]
-
-Options are those of ``update`` (``--report`` is its report) plus
-``--kpi-report OUT`` for the KPI report. The status page is updated once,
-after both.
-
-Exit status: the worse of the two jobs' (3 shutoff > 2 configuration > 1
-incomplete > 0 done).
-"""
+"""``pwb techroles_run``: the same as ``techroles run`` (its help is below)."""
 from __future__ import annotations
 
 import sys
+
+from techroles.options import command_help
+
+
+__doc__ = command_help('run')
 
 
 def main(*args: str) -> int:

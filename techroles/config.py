@@ -1,4 +1,4 @@
-"""Configuration: load, merge and validate; one schema for checks and docs.
+"""The bot's configuration: loading, merging, validating, and its reference (keys: config_schema).
 
 Pure: no network, no clock, no pywikibot. The configuration is JSON from
 three layers, later ones winning: the file given with ``--config``, the
@@ -8,839 +8,64 @@ command-line overrides. Values replace earlier ones key by key; objects
 ``proactive_pages``) merge key by key too, lists and page references are
 replaced whole.
 
-:data:`SCHEMA` is the single definition of every key: :func:`validate`
-checks against it and :func:`reference_markdown` prints it for the README,
-so the documentation cannot drift from the checks. Every error is a
+:data:`SCHEMA` is the single definition of every key (built with the general
+framework in :mod:`techroles.schema`): :func:`validate` checks against it
+and :func:`reference_markdown` prints it for ``docs/configuration.md``, so
+the documentation cannot drift from the checks. Every error is a
 :class:`~techroles.errors.ConfigError` with one line naming the source, the
-exact key (``tables[1].kind``) and the offending value.
+exact key (``tables[1].kind``) and the offending value; :func:`problems`
+lists every error of a configuration at once.
+
+Pages the bot owns default to the logged-in bot's own user space: their
+titles hold the placeholder ``{bot}`` until :func:`resolve_defaults` puts in
+the bot's user name.
 """
 from __future__ import annotations
 
-import difflib
-import json
-import math
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from fractions import Fraction
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
+from techroles.config_schema import (
+    BOT,
+    HINTS,
+    KEYS,
+    SCHEMA,
+    TECH_NEWS,
+    WIKI_OVERRIDABLE,
+    Config,
+    KpiThresholds,
+    PageRef,
+    PendingPage,
+    TableSpec,
+    TechNewsConfig,
+)
 from techroles.errors import ConfigError
-from techroles.i18n import LABEL_PARAMS
-from techroles.policy import MAX_DAYS, SIGNALS, Thresholds
+from techroles.schema import (
+    INVALID,
+    Context,
+    Nullable,
+    Obj,
+    Spec,
+    check_keys,
+    load_json_file,
+    loads_json,
+    markdown_rows,
+    show,
+)
 
 
 __all__ = [
-    'SCHEMA', 'WIKI_OVERRIDABLE', 'Config', 'KpiThresholds', 'PageRef', 'TableSpec',
-    'TechNewsConfig', 'load_file', 'loads', 'merge', 'reference_markdown', 'validate',
+    'BOT', 'SCHEMA', 'WIKI_OVERRIDABLE', 'Config', 'KpiThresholds', 'PageRef', 'TableSpec',
+    'TechNewsConfig', 'load_file', 'loads', 'merge', 'problems', 'reference_markdown',
+    'resolve_defaults', 'shutoff_protection_problem', 'validate',
 ]
 
-# ---------------------------------------------------------------------------
-# The validated configuration
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageRef:
-    """A page on a wiki: Pywikibot's ``family:code`` and the page title."""
-
-    site: str
-    title: str
-
-    def __str__(self) -> str:
-        return f'{self.site}:{self.title}'
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One configured sign-up page (``tables[n]``)."""
-
-    site: str
-    page: str
-    kind: Literal['ambassadors', 'translators']
-    #: Content language of the page's labels, when not the wiki's.
-    lang: str | None = None
-    #: Add a status column to tables that have none.
-    add_status_column: bool = False
-
-    @property
-    def ref(self) -> PageRef:
-        return PageRef(self.site, self.page)
-
-
-@dataclass(frozen=True)
-class TechNewsConfig:
-    """Which Tech News issues the KPI counts, and when they were sent.
-
-    Either ``weeks`` (the last N complete ISO weeks) or ``start``/``end``
-    (whole ISO weeks whose Monday lies in the range) is set, never both.
-    """
-
-    prefix: str = 'Tech/News'
-    weeks: int | None = 13
-    start: date | None = None
-    end: date | None = None
-    delivery_hour_utc: int = 20
-    source_language: str = 'en'
-
-
-@dataclass(frozen=True)
-class KpiThresholds:
-    """KPI thresholds as exact fractions, so that ``>=`` is exact."""
-
-    content: Fraction = Fraction(3, 4)
-    issues: Fraction = Fraction(3, 4)
-    languages: Fraction = Fraction(1)
-
-
-@dataclass(frozen=True)
-class Config:
-    """The validated configuration of one run. See :data:`SCHEMA` for each key."""
-
-    tables: tuple[TableSpec, ...]
-    active_days: int = 90
-    slipping_days: int = 60
-    grace_days: int = 30
-    required_signals: tuple[str, ...] = ()
-    max_flip_share: float = 0.2
-    max_changes_per_edit: int | None = None
-    respect_human_days: int = 30
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    language: str | None = None
-    summary_hashtag: str | None = '#techroles'
-    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    user_templates: tuple[str, ...] = ()
-    proactive_pages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    targeted_languages: tuple[str, ...] | None = None
-    target_wikis: tuple[str, ...] = ()
-    tech_news: TechNewsConfig = TechNewsConfig()
-    thresholds: KpiThresholds = KpiThresholds()
-    shutoff_page: PageRef | None = None
-    status_page: PageRef | None = None
-    evidence_page: PageRef | None = None
-    explanation_page: PageRef | None = None
-    feedback_page: PageRef | None = None
-    kpi_page: PageRef | None = None
-    history_page: PageRef | None = None
-    history_tab_page: PageRef | None = None
-    delivery_list: PageRef | None = None
-    wiki_config_page: PageRef | None = None
-    operators: tuple[str, ...] = ()
-    state_store: str = 'techroles-state.sqlite'
-    concurrency: int = 3
-    edit_conflict_retries: int = 3
-    messagegroupstats_retries: int = 3
-    messagegroupstats_retry_wait: int = 10
-
-    @property
-    def policy_thresholds(self) -> Thresholds:
-        """The day counts as :func:`techroles.policy.decide` takes them."""
-        return Thresholds(active_days=self.active_days, slipping_days=self.slipping_days,
-                          grace_days=self.grace_days)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The configuration as JSON-ready data (for reports and the status page)."""
-        return {key.name: _jsonable(getattr(self, key.name)) for key in SCHEMA}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, PageRef):
-        return {'site': value.site, 'page': value.title}
-    if isinstance(value, TableSpec):
-        return {'site': value.site, 'page': value.page, 'kind': value.kind,
-                'lang': value.lang, 'add_status_column': value.add_status_column}
-    if isinstance(value, (TechNewsConfig, KpiThresholds)):
-        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, Fraction):
-        return float(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-# ---------------------------------------------------------------------------
-# Schema building blocks
-# ---------------------------------------------------------------------------
-
-
-class _Context:
-    """Where values come from, for error messages."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, path: str, problem: str, value: Any = ...) -> ConfigError:
-        got = '' if value is ... else f'; got {_show(value)}'
-        return ConfigError(f'{self.source}: {path}: {problem}{got}')
-
-
-def _show(value: Any, limit: int = 60) -> str:
-    """A value as short one-line JSON for an error message."""
-    if isinstance(value, Decimal):
-        return str(value)  # as written: 0.7, 1E+999999999
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=_json_default)
-    except (TypeError, ValueError):
-        text = repr(value)
-    text = text.replace('\n', ' ')
-    return text if len(text) <= limit else text[:limit - 1] + '…'
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else str(value)
-    if isinstance(value, (date, Fraction)):
-        return str(value)
-    raise TypeError
-
-
-def _key_path(path: str, key: str) -> str:
-    if re.fullmatch(r'[A-Za-z_][A-Za-z0-9_-]*', key):
-        return f'{path}.{key}' if path else key
-    return f'{path}[{json.dumps(key, ensure_ascii=False)}]'
-
-
-class Spec:
-    """A value type: checks and normalises a JSON value, and describes itself."""
-
-    #: True for object-like values that merge key by key.
-    mergeable = False
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Any:
-        raise NotImplementedError
-
-    def type_name(self) -> str:
-        raise NotImplementedError
-
-    def range_text(self) -> str:
-        return ''
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-
-
-def _finite_number(value: Any, path: str, ctx: _Context, what: str) -> Any:
-    if not _is_number(value):
-        raise ctx.fail(path, f'must be {what}', value)
-    if (isinstance(value, Decimal) and not value.is_finite()) or (
-            isinstance(value, float) and not math.isfinite(value)):
-        raise ctx.fail(path, 'must be a finite number', value)
-    return value
-
-
-def _is_whole(value: float | Decimal) -> bool:
-    """Integral, without building the integer (``int(Decimal('1E+999999999'))`` never ends)."""
-    if isinstance(value, int):
-        return True
-    if isinstance(value, Decimal):
-        return value == value.to_integral_value()
-    return value.is_integer()
-
-
-@dataclass(frozen=True)
-class Int(Spec):
-    """A whole number in ``[lo, hi]``; ``90.0`` is accepted, ``90.5`` and ``"90"`` are not."""
-
-    lo: int
-    hi: int
-    unit: str = ''
-
-    def check(self, value: Any, path: str, ctx: _Context) -> int:
-        _finite_number(value, path, ctx, 'a whole number')
-        if not _is_whole(value):
-            raise ctx.fail(path, 'must be a whole number', value)
-        if not self.lo <= value <= self.hi:
-            raise ctx.fail(path, f'must be between {self.lo} and {self.hi}', value)
-        return int(value)
-
-    def type_name(self) -> str:
-        return 'integer'
-
-    def range_text(self) -> str:
-        return f'{self.lo}–{self.hi}' + (f' {self.unit}' if self.unit else '')
-
-
-_MAX_PLACES = 20
-
-
-@dataclass(frozen=True)
-class Number(Spec):
-    """A number in ``[lo, hi]`` (``lo`` excluded if ``lo_open``); exact if ``exact``."""
-
-    lo: float
-    hi: float
-    lo_open: bool = False
-    exact: bool = False
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Fraction | float:
-        _finite_number(value, path, ctx, 'a number')
-        # Python compares int, float and Decimal exactly, so this is the exact check.
-        low_ok = value > self.lo if self.lo_open else value >= self.lo
-        if not low_ok or value > self.hi:
-            raise ctx.fail(path, f'must be {self.range_text()}', value)
-        if isinstance(value, Decimal) and value.as_tuple().exponent < -_MAX_PLACES:
-            raise ctx.fail(path, f'must have at most {_MAX_PLACES} decimal places', value)
-        exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
-        return exact if self.exact else float(exact)
-
-    def type_name(self) -> str:
-        return 'number'
-
-    def range_text(self) -> str:
-        low = '<' if self.lo_open else '≤'
-        return f'{_num(self.lo)} {low} x ≤ {_num(self.hi)}'
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
-
-
-@dataclass(frozen=True)
-class Bool(Spec):
-    def check(self, value: Any, path: str, ctx: _Context) -> bool:
-        if not isinstance(value, bool):
-            raise ctx.fail(path, 'must be true or false', value)
-        return value
-
-    def type_name(self) -> str:
-        return 'boolean'
-
-
-@dataclass(frozen=True)
-class Str(Spec):
-    """A non-blank string, optionally matching ``pattern`` (explained by ``what``)."""
-
-    pattern: str | None = None
-    what: str = ''
-    max_len: int = 255
-    forbidden: str = ''
-    type_label: str = 'string'
-
-    def check(self, value: Any, path: str, ctx: _Context) -> str:
-        if not isinstance(value, str):
-            raise ctx.fail(path, f'must be a {self.type_label}', value)
-        if not value.strip():
-            raise ctx.fail(path, f'must be a non-empty {self.type_label}', value)
-        if len(value) > self.max_len:
-            raise ctx.fail(path, f'must be at most {self.max_len} characters long', value)
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise ctx.fail(path, 'must not contain control characters or line breaks', value)
-        bad = [ch for ch in self.forbidden if ch in value]
-        if bad:
-            raise ctx.fail(path, f'must not contain {" ".join(bad)}', value)
-        if self.pattern and not re.fullmatch(self.pattern, value):
-            raise ctx.fail(path, f'must be {self.what}', value)
-        return value
-
-    def type_name(self) -> str:
-        return self.type_label
-
-    def range_text(self) -> str:
-        return self.what
-
-
-@dataclass(frozen=True)
-class Choice(Spec):
-    values: tuple[str, ...]
-
-    def check(self, value: Any, path: str, ctx: _Context) -> str:
-        if not isinstance(value, str) or value not in self.values:
-            raise ctx.fail(path, f'must be one of {self.range_text()}', value)
-        return value
-
-    def type_name(self) -> str:
-        return 'string'
-
-    def range_text(self) -> str:
-        return ', '.join(json.dumps(v) for v in self.values)
-
-
-@dataclass(frozen=True)
-class IsoDate(Spec):
-    def check(self, value: Any, path: str, ctx: _Context) -> date:
-        if not isinstance(value, str) or not re.fullmatch(r'\d{4}-\d{2}-\d{2}', value):
-            raise ctx.fail(path, 'must be a date written YYYY-MM-DD', value)
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ctx.fail(path, 'must be a valid date', value) from None
-
-    def type_name(self) -> str:
-        return 'date'
-
-    def range_text(self) -> str:
-        return 'YYYY-MM-DD'
-
-
-@dataclass(frozen=True)
-class Nullable(Spec):
-    inner: Spec
-    null_means: str = ''
-
-    @property
-    def mergeable(self) -> bool:  # type: ignore[override]
-        return self.inner.mergeable
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Any:
-        return None if value is None else self.inner.check(value, path, ctx)
-
-    def type_name(self) -> str:
-        return f'{self.inner.type_name()} or null'
-
-    def range_text(self) -> str:
-        parts = [self.inner.range_text(), f'null: {self.null_means}' if self.null_means else '']
-        return '; '.join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class ListOf(Spec):
-    item: Spec
-    min_len: int = 0
-    max_len: int = 1000
-    unique: bool = True
-
-    def check(self, value: Any, path: str, ctx: _Context) -> tuple[Any, ...]:
-        if not isinstance(value, list):
-            raise ctx.fail(path, 'must be a list', value)
-        if len(value) < self.min_len:
-            raise ctx.fail(path, f'must list at least {self.min_len} '
-                                 f'item{"s" if self.min_len > 1 else ""}', value)
-        if len(value) > self.max_len:
-            raise ctx.fail(path, f'must list at most {self.max_len} items', value)
-        items = tuple(self.item.check(v, f'{path}[{i}]', ctx) for i, v in enumerate(value))
-        if self.unique:
-            for i, item in enumerate(items):
-                if item in items[:i]:
-                    raise ctx.fail(f'{path}[{i}]', 'is listed twice', value[i])
-        return items
-
-    def type_name(self) -> str:
-        return f'list of {self.item.type_name()}'
-
-    def range_text(self) -> str:
-        inner = self.item.range_text()
-        size = f'at least {self.min_len} item' if self.min_len else ''
-        return '; '.join(p for p in (inner, size) if p)
-
-
-@dataclass(frozen=True)
-class MapOf(Spec):
-    key: Spec
-    value: Spec
-    max_len: int = 1000
-    mergeable = True
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise ctx.fail(path, 'must be an object', value)
-        if len(value) > self.max_len:
-            raise ctx.fail(path, f'must have at most {self.max_len} keys', value)
-        result = {}
-        for k, v in value.items():
-            sub = _key_path(path, k)
-            self.key.check(k, sub, ctx)
-            result[k] = self.value.check(v, sub, ctx)
-        return MappingProxyType(result)
-
-    def type_name(self) -> str:
-        return f'object: {self.key.type_name()} → {self.value.type_name()}'
-
-    def range_text(self) -> str:
-        return '; '.join(p for p in (f'keys: {self.key.range_text()}' if self.key.range_text()
-                                     else '', self.value.range_text()) if p)
-
-
-@dataclass(frozen=True)
-class Key:
-    """One configuration key: its name, type, default (as JSON) and meaning."""
-
-    name: str
-    spec: Spec
-    default: Any
-    doc: str
-    #: May the on-wiki configuration page set it?
-    wiki: bool = True
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Obj(Spec):
-    """An object with known keys, built into a dataclass; unknown keys are errors."""
-
-    keys: tuple[Key, ...]
-    build: Callable[..., Any]
-    #: Checks across keys: (checked values, raw object, path, ctx) -> None.
-    post: Callable[[dict[str, Any], Mapping[str, Any], str, _Context], None] | None = None
-    mergeable = True
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Any:
-        if not isinstance(value, Mapping):
-            raise ctx.fail(path, 'must be an object', value)
-        _reject_unknown(value, self.keys, path, ctx)
-        checked: dict[str, Any] = {}
-        for key in self.keys:
-            sub = _key_path(path, key.name)
-            if key.name in value:
-                checked[key.name] = key.spec.check(value[key.name], sub, ctx)
-            elif key.required:
-                raise ctx.fail(sub, 'is required')
-            else:
-                checked[key.name] = key.spec.check(key.default, sub, ctx)
-        if self.post:
-            self.post(checked, value, path, ctx)
-        return self.build(**checked)
-
-    def type_name(self) -> str:
-        return 'object'
-
-
-def _reject_unknown(value: Mapping[str, Any], keys: Iterable[Key], path: str, ctx: _Context,
-                    hints: Mapping[str, str] | None = None) -> None:
-    known = [key.name for key in keys]
-    for name in value:
-        if name in known:
-            continue
-        where = _key_path(path, name) if isinstance(name, str) else f'{path}[{name!r}]'
-        hint = (hints or {}).get(name)
-        if hint is None:
-            close = difflib.get_close_matches(str(name), known, n=1)
-            hint = f'did you mean {close[0]!r}?' if close else 'known keys: ' + ', '.join(known)
-        raise ctx.fail(where, f'unknown key ({hint})', value[name])
-
-
-# Page references -----------------------------------------------------------
-
-_SITE = Str(pattern=r'[A-Za-z0-9_-]+:[A-Za-z0-9_-]+',
-            what="Pywikibot's family:code, e.g. \"meta:meta\" or \"wikipedia:fr\"")
-_TITLE_FORBIDDEN = '#<>[]{}|'
-_TITLE = Str(max_len=255, forbidden=_TITLE_FORBIDDEN, type_label='page title')
-
-
-@dataclass(frozen=True)
-class _PendingPage:
-    """A page reference whose site may still be the first table's."""
-
-    site: str | None
-    title: str
-
-
-@dataclass(frozen=True)
-class Page(Spec):
-    """``{"site": "family:code", "page": "Title"}`` or a bare title on the first table's site."""
-
-    must_end: str = ''
-    must_start: str = ''
-
-    def check(self, value: Any, path: str, ctx: _Context) -> _PendingPage:
-        if isinstance(value, str):
-            site, title = None, _TITLE.check(value, path, ctx)
-        elif isinstance(value, Mapping):
-            _reject_unknown(value, (Key('site', _SITE, None, ''), Key('page', _TITLE, None, '')),
-                            path, ctx)
-            if 'page' not in value:
-                raise ctx.fail(_key_path(path, 'page'), 'is required')
-            title = _TITLE.check(value['page'], _key_path(path, 'page'), ctx)
-            site = (None if 'site' not in value
-                    else _SITE.check(value['site'], _key_path(path, 'site'), ctx))
-        else:
-            raise ctx.fail(path, 'must be a page title or {"site": …, "page": …}', value)
-        if self.must_start and not title.startswith(self.must_start):
-            raise ctx.fail(path, f'must be a page whose title starts with {self.must_start!r}',
-                           value)
-        if self.must_end and not title.endswith(self.must_end):
-            raise ctx.fail(path, f'must be a page whose title ends with {self.must_end!r}',
-                           value)
-        return _PendingPage(site, title)
-
-    def type_name(self) -> str:
-        return 'page'
-
-    def range_text(self) -> str:
-        parts = ['title, or {"site", "page"}']
-        if self.must_start:
-            parts.append(f'title starts with "{self.must_start}"')
-        if self.must_end:
-            parts.append(f'title ends with "{self.must_end}"')
-        return '; '.join(parts)
-
-
-# Plain-text labels ----------------------------------------------------------
-
-_MARKUP = re.compile(r"\[|\]|\{|\}|<|>|\||~~~|''|__|://|&[#A-Za-z0-9]+;")
-
-
-@dataclass(frozen=True)
-class _Label(Spec):
-    """A label text: plain text, no wiki markup (the renderer escapes anyway)."""
-
-    def check(self, value: Any, path: str, ctx: _Context) -> str:
-        text = Str(max_len=120).check(value, path, ctx)
-        found = _MARKUP.search(text)
-        if found:
-            raise ctx.fail(path, f'must be plain text without wiki markup '
-                                 f'({found.group(0)!r} found)', value)
-        return text
-
-    def type_name(self) -> str:
-        return 'plain text'
-
-    def range_text(self) -> str:
-        return 'no wiki markup ([ ] { } < > | ~~~ \'\' __ :// &…;); at most 120 characters'
-
-
-@dataclass(frozen=True)
-class _LabelMap(MapOf):
-    """One language's labels: ``$n`` only as far as each label takes parameters."""
-
-    def check(self, value: Any, path: str, ctx: _Context) -> Mapping[str, Any]:
-        labels = super().check(value, path, ctx)
-        for label, text in labels.items():
-            allowed = LABEL_PARAMS[label]
-            for number in re.findall(r'\$(\d+)', text):
-                if not 1 <= int(number) <= allowed:
-                    takes = 'takes only $1' if allowed else 'takes no parameter'
-                    raise ctx.fail(_key_path(path, label),
-                                   f'${number} is not available (this label {takes})', text)
-        return labels
-
-
-# ---------------------------------------------------------------------------
-# The schema
-# ---------------------------------------------------------------------------
-
-_LANG = Str(pattern=r'[a-z]{2,3}(-[a-z0-9]{1,8})*', what='a language code, e.g. "fr", "zh-hans"',
-            max_len=35, type_label='language code')
-_DBNAME = Str(pattern=r'[a-z][a-z0-9_]*', what='a database name, e.g. "frwiki"', max_len=64,
-              type_label='database name')
-_USER = Str(max_len=85, forbidden='#<>[]{}|/@:', type_label='user name')
-
-
-def _days(name: str, default: int, doc: str, lo: int = 1) -> Key:
-    return Key(name, Int(lo, MAX_DAYS, 'days'), default, doc)
-
-
-def _check_tables(checked: tuple[TableSpec, ...], raw: list[Any], path: str,
-                  ctx: _Context) -> None:
-    for i, table in enumerate(checked):
-        for j in range(i):
-            if checked[j].ref == table.ref:
-                raise ctx.fail(f'{path}[{i}]', f'names the same page as {path}[{j}]', raw[i])
-
-
-@dataclass(frozen=True)
-class _Tables(ListOf):
-    def check(self, value: Any, path: str, ctx: _Context) -> tuple[Any, ...]:
-        items = super().check(value, path, ctx)
-        _check_tables(items, value, path, ctx)
-        return items
-
-
-_TABLE = Obj(
-    keys=(
-        Key('site', _SITE, None, "Pywikibot's `family:code` of the wiki holding the page.",
-            required=True),
-        Key('page', _TITLE, None, 'Title of the sign-up page.', required=True),
-        Key('kind', Choice(('ambassadors', 'translators')), None,
-            'Which sign-up table it is: tech ambassadors (a wiki column) or tech translators '
-            '(a language column).', required=True),
-        Key('lang', Nullable(_LANG, "the wiki's content language"), None,
-            'Language of the labels written on this page, when it differs from the '
-            "wiki's content language (e.g. a French page on Meta)."),
-        Key('add_status_column', Bool(), False,
-            'Add a status column to tables on this page that have none.'),
-    ),
-    build=TableSpec,
-)
-
-
-def _check_tech_news(checked: dict[str, Any], raw: Mapping[str, Any], path: str,
-                     ctx: _Context) -> None:
-    # An explicit null counts as not given (as Config.as_dict() writes it).
-    has_range = raw.get('start') is not None or raw.get('end') is not None
-    if has_range:
-        for name in ('start', 'end'):
-            if raw.get(name) is None:
-                raise ctx.fail(_key_path(path, name),
-                               'is required when start or end is given', raw.get(name))
-        if raw.get('weeks') is not None:
-            raise ctx.fail(_key_path(path, 'weeks'),
-                           'must not be given together with start and end', raw['weeks'])
-        if checked['start'] > checked['end']:
-            raise ctx.fail(_key_path(path, 'end'), 'must not be before start', raw['end'])
-        checked['weeks'] = None
-    elif checked['weeks'] is None:
-        raise ctx.fail(_key_path(path, 'weeks'), 'is required unless start and end are given',
-                       None)
-
-
-_TECH_NEWS = Obj(
-    keys=(
-        Key('prefix', _TITLE, 'Tech/News',
-            'Title prefix of the issues: an issue is `<prefix>/<YYYY>/<WW>`.'),
-        Key('weeks', Nullable(Int(1, 520, 'weeks')), 13,
-            'Report on the last N complete ISO weeks before the run\'s week.'),
-        Key('start', Nullable(IsoDate()), None,
-            'With `end`, instead of `weeks`: the ISO weeks whose Monday lies in the range.'),
-        Key('end', Nullable(IsoDate()), None, 'End of the range started by `start`.'),
-        Key('delivery_hour_utc', Int(0, 23, 'hour'), 20,
-            'Estimated delivery time (hour, UTC, on the Monday of the issue\'s week) where the '
-            'wiki has no MassMessage log.'),
-        Key('source_language', _LANG, 'en',
-            'Language the issues are written in; never a targeted language.'),
-    ),
-    build=TechNewsConfig,
-    post=_check_tech_news,
-)
-
-_FRACTION = Number(0, 1, lo_open=True, exact=True)
-_KPI_THRESHOLDS = Obj(
-    keys=(
-        Key('content', _FRACTION, 0.75,
-            'Share of an issue\'s units translated for the issue to count in a language.'),
-        Key('issues', _FRACTION, 0.75,
-            'Share of the period\'s issues meeting `content` for a language to meet the KPI.'),
-        Key('languages', _FRACTION, 1.0, 'Share of targeted languages meeting the KPI (goal).'),
-    ),
-    build=KpiThresholds,
-)
-
-_BOT = 'User:TechRolesBot'
-
-#: Every configuration key, in documentation order.
-SCHEMA: tuple[Key, ...] = (
-    Key('tables', _Tables(_TABLE, min_len=1, max_len=100), None,
-        'The sign-up pages to maintain. See the `tables[]` keys below.', required=True),
-    _days('active_days', 90,
-          'Latest activity at most this many days old counts as active (`active` or '
-          '`slipping`); older is `inactive`.'),
-    _days('slipping_days', 60,
-          'Latest activity older than this is `slipping` (still active; the label shows the '
-          'date). Must be less than `active_days`.'),
-    _days('grace_days', 30,
-          'A person whose name was not yet in the table this many days ago is `new` instead '
-          'of `inactive`.'),
-    Key('required_signals', ListOf(Choice(SIGNALS)), [],
-        'Role signals a person must show (within `active_days`) to be `active`/`slipping`; '
-        'without one they are `inactive` (or `new`). Default: signals are evidence only. '
-        'Setting it costs one more batched round per wiki (the latest edit of everyone with '
-        'edits there but none in the window, so that an answer that lost rows cannot pass '
-        'for "no signal").'),
-    Key('max_flip_share', Number(0, 1), 0.2,
-        'Sanity brake: a table is not saved when more than max(this share × people, 3) people '
-        'would flip from active/slipping to inactive/missing at once.', wiki=False),
-    Key('max_changes_per_edit', Nullable(Int(1, 100000, 'cells'), 'no ceiling'), None,
-        'Ceiling on status cells changed by one edit, on top of the brake; further changes '
-        'wait for the next run.', wiki=False),
-    _days('respect_human_days', 30,
-          'A bot span changed by someone else is left alone this many days, unless the '
-          "person's status changes again (0: never).", lo=0),
-    Key('labels', MapOf(_LANG, _LabelMap(Choice(tuple(LABEL_PARAMS)), _Label())), {},
-        'Per-language label overrides, e.g. `{"en": {"inactive": "No activity seen since '
-        '$1"}}`. Label keys: ' + ', '.join(f'`{k}`' for k in LABEL_PARAMS) + '; `$1` is the '
-        'date (`slipping`, `inactive`, `new`), the new name (`renamed`) or the signals not '
-        'seen (`inactive-signals`).'),
-    Key('language', Nullable(_LANG, "each wiki's content language"), None,
-        'Language of the pages the bot writes (status, evidence, explanation, KPI pages) and '
-        'of its edit summaries.'),
-    Key('summary_hashtag', Nullable(Str(pattern=r'#[^\s#\[\]{}|<>]{1,50}',
-                                        what='a hashtag such as "#techroles"'), 'no hashtag'),
-        '#techroles', 'Hashtag appended to every edit summary.'),
-    Key('column_aliases', MapOf(Choice(('wiki', 'user', 'language', 'status')),
-                                ListOf(Str(max_len=100), min_len=1)), {},
-        'Extra header texts that name a column role, e.g. `{"user": ["Ambassadeur"]}`.'),
-    Key('user_templates', ListOf(Str(max_len=255, forbidden=_TITLE_FORBIDDEN,
-                                     type_label='template name')), [],
-        'Extra templates whose first parameter is a user name (besides `u`, `user`, …).'),
-    Key('proactive_pages', MapOf(_DBNAME, ListOf(_TITLE, min_len=1)), {},
-        'Per wiki, extra pages where edits count as community technical discussion '
-        '(proactive), besides the delivery-list targets.'),
-    Key('targeted_languages', Nullable(ListOf(_LANG), 'every language of the translator table'),
-        None, 'Languages the translation KPI counts (the source language is always excluded).'),
-    Key('target_wikis', ListOf(_DBNAME), [],
-        'Wikis that should have an active tech ambassador, besides those in the table.'),
-    Key('tech_news', _TECH_NEWS, {}, 'The Tech News issues of the KPI. See `tech_news.*`.'),
-    Key('thresholds', _KPI_THRESHOLDS, {},
-        'Translation KPI thresholds, met at ≥ and compared exactly. See `thresholds.*`.'),
-    Key('shutoff_page', Page(), f'{_BOT}/shutoff',
-        'Any content on this page stops the bot (exit 3); checked before every save. It must '
-        'stay editable by autoconfirmed users.', wiki=False),
-    Key('status_page', Page(), f'{_BOT}/status',
-        'Page the bot updates after each run: heartbeat, changes, warnings.'),
-    Key('evidence_page', Page(), f'{_BOT}/evidence',
-        'Page listing what was checked and found for everyone not `active`.'),
-    Key('explanation_page', Page(), f'{_BOT}/explanation',
-        'Generated page explaining the rule and the labels; linked from edit summaries.'),
-    Key('feedback_page', Page(), f'User talk:{_BOT[5:]}',
-        'Where people report a wrong status (linked from the explanation page).'),
-    Key('kpi_page', Page(), f'{_BOT}/KPI',
-        'The KPI summary page (the bot writes only between its markers).'),
-    Key('history_page', Page(), f'{_BOT}/KPI history.json',
-        'JSON content-model page holding one KPI record per UTC date.'),
-    Key('history_tab_page', Nullable(Page(must_start='Data:', must_end='.tab'), 'not written'),
-        None, 'Optional Commons-style tabular-data page (`Data:….tab`) with the same series.'),
-    Key('delivery_list', Page(), 'Global message delivery/Targets/Tech ambassadors',
-        'The Tech News delivery list: its community targets define "proactive", and its '
-        'MassMessage log gives delivery times.'),
-    Key('wiki_config_page', Nullable(Page(), 'no on-wiki configuration'), None,
-        'On-wiki JSON configuration page; accepted only as a `.json` page in the bot\'s or an '
-        "operator's user space, or with `sysop` edit protection.", wiki=False),
-    Key('operators', ListOf(_USER, max_len=20), [],
-        'User names of the bot\'s operators (their user space may hold the on-wiki '
-        'configuration).', wiki=False),
-    Key('state_store', Str(max_len=4096, type_label='path'), 'techroles-state.sqlite',
-        'SQLite state file, relative to the Pywikibot configuration directory.', wiki=False),
-    Key('concurrency', Int(1, 16, 'wikis'), 3,
-        'How many wikis are read at the same time.', wiki=False),
-    Key('edit_conflict_retries', Int(0, 10, 'retries'), 3,
-        'Re-read and re-apply after an edit conflict at most this many times.', wiki=False),
-    Key('messagegroupstats_retries', Int(0, 10, 'retries'), 3,
-        'Retries while Translate rebuilds incomplete statistics.', wiki=False),
-    Key('messagegroupstats_retry_wait', Int(0, 600, 'seconds'), 10,
-        'Seconds to wait between those retries.', wiki=False),
-)
-
-_KEYS = {key.name: key for key in SCHEMA}
-
-#: Keys the on-wiki configuration page may set. Not: what protects the run
-#: (shutoff page, brake, ceilings), what decides which page configures the
-#: bot and who may (wiki_config_page, operators), and operational settings of
-#: the machine running it (state file, concurrency, retries).
-WIKI_OVERRIDABLE: frozenset[str] = frozenset(key.name for key in SCHEMA if key.wiki)
-
-_HINTS = {
-    'limit': '--limit is a command-line option, not a configuration key',
-    'simulate': '-simulate is a Pywikibot command-line option, not a configuration key',
-}
 
 # ---------------------------------------------------------------------------
 # Loading, validating, merging
 # ---------------------------------------------------------------------------
-
-
-class _Duplicate(Exception):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _Duplicate(key)
-        result[key] = value
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f'{name} is not a JSON number')
 
 
 def loads(text: str, *, source: str) -> dict[str, Any]:
@@ -850,48 +75,36 @@ def loads(text: str, *, source: str) -> dict[str, Any]:
     fractions; duplicate keys, ``NaN``/``Infinity`` and a top level that is
     not an object are errors.
     """
-    try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
-                          object_pairs_hook=_pairs)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f'{source}: invalid JSON at line {error.lineno} column '
-                          f'{error.colno}: {error.msg}') from None
-    except _Duplicate as error:
-        raise ConfigError(f'{source}: {error.args[0]}: key given twice') from None
-    except ValueError as error:
-        raise ConfigError(f'{source}: invalid JSON: {error}') from None
-    if not isinstance(data, dict):
-        raise ConfigError(f'{source}: the configuration must be a JSON object; '
-                          f'got {_show(data)}')
-    return data
+    return loads_json(text, source=source, what='the configuration')
 
 
 def load_file(path: str | Path) -> dict[str, Any]:
     """Read a JSON configuration file (not yet validated)."""
-    try:
-        text = Path(path).read_text(encoding='utf-8')
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f'{path}: cannot read the configuration: '
-                          f'{getattr(error, "strerror", None) or error}') from None
-    return loads(text, source=str(path))
+    return load_json_file(path, what='the configuration')
 
 
-def _check_top(raw: Mapping[str, Any], ctx: _Context, *, partial: bool) -> dict[str, Any]:
+def _check_top(raw: Mapping[str, Any], ctx: Context, *, partial: bool) -> Any:
     if not isinstance(raw, Mapping):
         raise ConfigError(f'{ctx.source}: the configuration must be a JSON object; '
-                          f'got {_show(raw)}')
-    _reject_unknown(raw, SCHEMA, '', ctx, _HINTS)
-    checked: dict[str, Any] = {}
-    for key in SCHEMA:
-        if key.name in raw:
-            checked[key.name] = key.spec.check(raw[key.name], key.name, ctx)
-        elif partial:
-            continue
-        elif key.required:
-            raise ctx.fail(key.name, 'is required')
-        else:
-            checked[key.name] = key.spec.check(key.default, key.name, ctx)
-    return checked
+                          f'got {show(raw)}')
+    return check_keys(raw, SCHEMA, '', ctx, hints=HINTS, partial=partial)
+
+
+def _build(raw: Mapping[str, Any], ctx: Context) -> Config | None:
+    """The :class:`Config`, or None when a problem was recorded (collecting contexts)."""
+    checked = _check_top(raw, ctx, partial=False)
+    if checked is INVALID:
+        return None
+    if checked['slipping_days'] >= checked['active_days']:
+        ctx.report(ctx.fail('slipping_days', f'must be less than active_days '
+                                             f'({checked["active_days"]})',
+                            checked['slipping_days']))
+        return None
+    first_site = checked['tables'][0].site
+    for name, value in checked.items():
+        if isinstance(value, PendingPage):
+            checked[name] = PageRef(value.site or first_site, value.title)
+    return Config(**checked)
 
 
 def validate(raw: Mapping[str, Any], *, source: str) -> Config:
@@ -900,16 +113,63 @@ def validate(raw: Mapping[str, Any], *, source: str) -> Config:
     Raises :class:`ConfigError` with one line: ``<source>: <key path>:
     <problem>; got <value>``.
     """
-    ctx = _Context(source)
-    checked = _check_top(raw, ctx, partial=False)
-    if checked['slipping_days'] >= checked['active_days']:
-        raise ctx.fail('slipping_days', f'must be less than active_days '
-                                        f'({checked["active_days"]})', checked['slipping_days'])
-    first_site = checked['tables'][0].site
-    for name, value in checked.items():
-        if isinstance(value, _PendingPage):
-            checked[name] = PageRef(value.site or first_site, value.title)
-    return Config(**checked)
+    cfg = _build(raw, Context(source))
+    assert cfg is not None  # a context that does not collect raises instead
+    return cfg
+
+
+def problems(raw: Mapping[str, Any], *, source: str) -> list[str]:
+    """Every problem of a complete configuration, one line each (empty: valid).
+
+    Checks go on after a problem with the next key, list item or object
+    member, so one pass finds them all; a value inside a broken object is
+    not reported twice.
+    """
+    ctx = Context(source, collect=True)
+    try:
+        _build(raw, ctx)
+    except ConfigError as error:  # not an object at all
+        return [str(error)]
+    return [str(error) for error in ctx.errors or ()]
+
+
+def resolve_defaults(cfg: Config, username: str) -> Config:
+    """``cfg`` with ``{bot}`` in every page title replaced by the bot's user name.
+
+    ``username`` is the logged-in account as Pywikibot knows it; a
+    BotPassword's ``@appid`` suffix is dropped and the first letter
+    upper-cased, as MediaWiki names user pages.
+    """
+    name = username.split('@', 1)[0].strip().replace('_', ' ')
+    if not name:
+        raise ConfigError('resolve_defaults: the bot has no user name (log in first)')
+    name = name[0].upper() + name[1:]
+    changes = {}
+    for key in SCHEMA:
+        value = getattr(cfg, key.name)
+        if isinstance(value, PageRef) and BOT in value.title:
+            changes[key.name] = PageRef(value.site, value.title.replace(BOT, name))
+    return replace(cfg, **changes)
+
+
+#: Edit protection levels that still let autoconfirmed users edit.
+OPEN_LEVELS = frozenset({'', 'autoconfirmed'})
+
+
+def shutoff_protection_problem(protection: Mapping[str, Any], *, title: str = '') -> str | None:
+    """Why a shutoff page with this protection cannot serve (None when it can).
+
+    ``protection`` is what Pywikibot's ``Page.protection()`` returns:
+    ``{"edit": ("sysop", "infinity"), …}``. Anything above ``autoconfirmed``
+    would leave the community without its stop button.
+    """
+    edit = protection.get('edit')
+    level = edit[0] if isinstance(edit, (tuple, list)) and edit else (edit or '')
+    if level in OPEN_LEVELS:
+        return None
+    where = f'{title}: ' if title else ''
+    return (f'{where}the shutoff page is protected (edit={level}): it must stay editable by '
+            'autoconfirmed users, who stop the bot with it')
 
 
 def _deep_merge(base: Any, override: Any, spec: Spec) -> Any:
@@ -918,7 +178,7 @@ def _deep_merge(base: Any, override: Any, spec: Spec) -> Any:
     if not (inner.mergeable and isinstance(base, Mapping) and isinstance(override, Mapping)):
         return override
     merged = dict(base)
-    if inner is _TECH_NEWS:
+    if inner is TECH_NEWS:
         # weeks and start/end exclude each other: the newer layer's choice wins.
         if {'start', 'end'} & override.keys():
             merged.pop('weeks', None)
@@ -953,16 +213,16 @@ def merge(file_cfg: Mapping[str, Any], wiki_cfg: Mapping[str, Any] | None = None
     layers = [(file_cfg, file_source), (wiki_cfg or {}, wiki_source), (cli, cli_source)]
     if isinstance(wiki_cfg, Mapping):
         for name in wiki_cfg:
-            if name in _KEYS and name not in WIKI_OVERRIDABLE:
-                raise _Context(wiki_source).fail(
+            if name in KEYS and name not in WIKI_OVERRIDABLE:
+                raise Context(wiki_source).fail(
                     name, 'may only be set in the configuration file, not on-wiki',
                     wiki_cfg[name])
     for index, (raw, source) in enumerate(layers):
-        _check_top(raw, _Context(source), partial=index > 0)
+        _check_top(raw, Context(source), partial=index > 0)
     merged: dict[str, Any] = dict(file_cfg)
     for raw, _source in layers[1:]:
         for name, value in raw.items():
-            merged[name] = (_deep_merge(merged[name], value, _KEYS[name].spec)
+            merged[name] = (_deep_merge(merged[name], value, KEYS[name].spec)
                             if name in merged else value)
     sources = [source for raw, source in layers if raw]
     return validate(merged, source=sources[0] if len(sources) == 1
@@ -974,30 +234,8 @@ def merge(file_cfg: Mapping[str, Any], wiki_cfg: Mapping[str, Any] | None = None
 # ---------------------------------------------------------------------------
 
 
-def _rows(keys: Iterable[Key], prefix: str = '', wiki: bool = True) -> list[list[str]]:
-    rows = []
-    for key in keys:
-        name = f'{prefix}{key.name}'
-        spec = key.spec
-        if key.required:
-            default = '*required*'
-        elif isinstance(spec, Obj):
-            default = 'see below'
-        else:
-            default = f'`{json.dumps(key.default, ensure_ascii=False)}`'
-        allowed = wiki and key.wiki
-        rows.append([f'`{name}`', spec.type_name(), default,
-                     spec.range_text().replace('|', '\\|'), 'yes' if allowed else 'no',
-                     key.doc.replace('|', '\\|')])
-        inner = spec.item if isinstance(spec, ListOf) else spec
-        if isinstance(inner, Obj):
-            sub = f'{name}[].' if isinstance(spec, ListOf) else f'{name}.'
-            rows.extend(_rows(inner.keys, sub, allowed))
-    return rows
-
-
 def reference_markdown() -> str:
-    """The README's configuration reference, generated from :data:`SCHEMA`."""
+    """The configuration reference (docs/configuration.md), generated from :data:`SCHEMA`."""
     header = ['Key', 'Type', 'Default', 'Range / values', 'On-wiki', 'Meaning']
     lines = [
         '<!-- Generated by techroles.config.reference_markdown(); do not edit by hand. -->',
@@ -1005,12 +243,14 @@ def reference_markdown() -> str:
         '| ' + ' | '.join(header) + ' |',
         '|' + '|'.join('---' for _ in header) + '|',
     ]
-    lines += ['| ' + ' | '.join(row) + ' |' for row in _rows(SCHEMA)]
+    lines += ['| ' + ' | '.join(row) + ' |' for row in markdown_rows(SCHEMA)]
     lines += [
         '',
         'Unknown keys are errors, in the file and on-wiki. Day counts and other integers must '
         'be whole numbers (`90`, not `"90"`, `90.5` or `true`). Page keys take a bare title on '
-        'the first table\'s site or `{"site": "family:code", "page": "…"}`. Later layers '
+        'the first table\'s site or `{"site": "family:code", "page": "…"}`; `{bot}` in a title '
+        'stands for the logged-in bot\'s user name, so the defaults are pages in the bot\'s own '
+        'user space whatever the account is called. Later layers '
         'replace earlier ones key by key (file < on-wiki page < command line); objects merge '
         'key by key, lists and pages are replaced whole; the on-wiki page may only set keys '
         'marked "yes".',

@@ -9,10 +9,11 @@
 #   TECHROLES_CONFIG        the JSON configuration (default ~/techroles.json)
 #   PYWIKIBOT_DIR           the Pywikibot configuration directory (default ~/.pywikibot,
 #                           holding user-config.py made from user-config.py.sample)
-# The password file is written for this run only (mode 600) and removed when
-# the run ends. Reports go to ~/techroles-reports/, one per run, kept 90 days.
+# The password file is written for this run only (its own name, mode 600) and
+# removed when the run ends; the state store's run lock keeps a second run from
+# working while another does (exit 4). Reports go to ~/techroles-reports/, one per run, kept 90 days.
 # The exit status is techroles' own (0 done, 1 incomplete, 2 configuration,
-# 3 shutoff page), so `emails: onfailure` mails the maintainers on 1-3.
+# 3 shutoff page, 4 another run holds the lock), so `emails: onfailure` mails the maintainers on 1-3.
 set -euo pipefail
 
 HOME_DIR=${TOOL_DATA_DIR:-$HOME}
@@ -33,11 +34,14 @@ if [ ! -f "$PYWIKIBOT_DIR/user-config.py" ]; then
     exit 2
 fi
 
-PASSWORD_FILE=$PYWIKIBOT_DIR/user-password.py
 if [ -n "${TECHROLES_BOTPASSWORD:-}" ]; then
     : "${TECHROLES_BOT_USER:?set TECHROLES_BOT_USER with toolforge envvars create}"
+    # A file of this run's own: a one-off run beside the weekly job neither
+    # reads nor deletes the other's (user-config.py reads TECHROLES_PASSWORD_FILE).
+    PASSWORD_FILE=$(umask 077 && mktemp "$PYWIKIBOT_DIR/user-password.XXXXXXXX")
+    export TECHROLES_PASSWORD_FILE=$PASSWORD_FILE
     trap 'rm -f "$PASSWORD_FILE"' EXIT
-    (umask 077 && "$VENV/bin/python" - "$PASSWORD_FILE" <<'PY'
+    "$VENV/bin/python" - "$PASSWORD_FILE" <<'PY'
 import os, sys
 app, _, password = os.environ['TECHROLES_BOTPASSWORD'].partition(':')
 if not password:
@@ -45,7 +49,6 @@ if not password:
 with open(sys.argv[1], 'w', encoding='utf-8') as out:
     out.write(f"({os.environ['TECHROLES_BOT_USER']!r}, BotPassword({app!r}, {password!r}))\n")
 PY
-    )
 fi
 
 mkdir -p "$REPORTS"

@@ -33,6 +33,12 @@ python3 -m venv "$TARGET"
 # Smoke test: the command and the pwb scripts answer -help without a wiki.
 "$TARGET/bin/techroles" update -help >/dev/null
 "$TARGET/bin/python" -c 'import techroles, techroles_scripts, pywikibot' >/dev/null
+# The configuration must pass this version's offline check before the weekly
+# job uses it (every problem is printed; the link is not switched).
+CONFIG=${TECHROLES_CONFIG:-$HOME_DIR/techroles.json}
+if [ -f "$CONFIG" ]; then
+    "$TARGET/bin/python" -m techroles.check --config "$CONFIG"
+fi
 
 # Switch atomically (rename over the old link).
 ln -sfn "$TARGET" "$HOME_DIR/techroles-venv.new"

@@ -13,12 +13,16 @@ requests. Entries are never trusted beyond ``max_age`` (a full refetch then).
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from techroles.errors import TechrolesError
 
 
 SCHEMA = """
@@ -45,6 +49,13 @@ CREATE TABLE IF NOT EXISTS runs (
     wiki TEXT PRIMARY KEY,
     last_complete TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),  -- at most one holder
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    started TEXT NOT NULL
+);
 """
 
 
@@ -54,6 +65,24 @@ def iso(when: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)
+
+
+class RunLockHeld(TechrolesError):
+    """Another run holds the store's run lock: this run does nothing (exit 4)."""
+
+
+#: A lock older than this is stale whoever holds it (the weekly job's timeout is one hour).
+RUN_LOCK_STALE_AFTER = timedelta(hours=6)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -171,3 +200,37 @@ class StateStore:
             self._db.execute(
                 'INSERT OR REPLACE INTO runs VALUES (?, ?)', (wiki, iso(when)),
             )
+
+    # -- the run lock --------------------------------------------------------
+    def acquire_run_lock(self, job: str, *, now: datetime | None = None,
+                         stale_after: timedelta = RUN_LOCK_STALE_AFTER) -> None:
+        """Take the run lock for ``job``, or raise :class:`RunLockHeld` (one line).
+
+        Two runs sharing a store (the weekly job and a one-off) would
+        interleave their saves and their cache writes. A lock is stale, and
+        taken over, when its process is gone (same host) or it is older than
+        ``stale_after`` (a job on another host that died without releasing).
+        """
+        now = now or datetime.now(timezone.utc)
+        host, pid = socket.gethostname(), os.getpid()
+        with self._lock, self._db:
+            self._db.execute('BEGIN IMMEDIATE')  # no other writer between the read and the write
+            row = self._db.execute(
+                'SELECT host, pid, job, started FROM run_lock WHERE id = 1').fetchone()
+            if row is not None and (row[0], row[1]) != (host, pid):
+                started = parse_iso(row[3])
+                gone = row[0] == host and not _process_alive(row[1])
+                if not gone and now - started < stale_after:
+                    raise RunLockHeld(
+                        f'{self.path}: another run holds the run lock ({row[2]}, process '
+                        f'{row[1]} on {row[0]}, since {row[3]}): nothing done; if no such run '
+                        f'is going on, the lock is taken over after {stale_after} or when '
+                        'that process is gone')
+            self._db.execute('INSERT OR REPLACE INTO run_lock VALUES (1, ?, ?, ?, ?)',
+                             (host, pid, job, iso(now)))
+
+    def release_run_lock(self) -> None:
+        """Give the run lock back (only if this process holds it)."""
+        with self._lock, self._db:
+            self._db.execute('DELETE FROM run_lock WHERE id = 1 AND host = ? AND pid = ?',
+                             (socket.gethostname(), os.getpid()))

@@ -94,3 +94,23 @@ def test_the_status_page_heartbeat_changes_and_warnings(wiki, tmp_path):
     assert 'xx' not in status
     assert 'No status changed.' in status or 'Special:Diff' in status
     assert status.count('data-last-complete="20') == 1
+
+
+@pytest.mark.parametrize(('level', 'refused'), [(None, False), ('autoconfirmed', False),
+                                                ('sysop', True)])
+def test_a_shutoff_page_protected_above_autoconfirmed_is_refused(wiki, level, refused):
+    """The protection as Pywikibot reads it from the wiki decides, not a guess from the title."""
+    import pywikibot
+
+    from techroles.config import shutoff_protection_problem
+
+    title = 'Tech/Stop techroles'
+    put(wiki, title, 'Write here to stop the bot.')
+    if level:
+        Human(wiki, 'metawiki').protect(title, level)
+    page = pywikibot.Page(pywikibot.Site('meta', 'meta'), title)
+    reason = shutoff_protection_problem(page.protection(), title=title)
+    assert (reason is not None) == refused, reason
+    if refused:
+        assert reason == (f'{title}: the shutoff page is protected (edit=sysop): it must stay '
+                          'editable by autoconfirmed users, who stop the bot with it')

@@ -25,6 +25,8 @@ from techroles.config import (
     loads,
     merge,
     reference_markdown,
+    resolve_defaults,
+    shutoff_protection_problem,
     validate,
 )
 from techroles.errors import ConfigError
@@ -33,8 +35,8 @@ from techroles.policy import Thresholds
 
 pytestmark = pytest.mark.unit
 
-#: The example of issue 4, verbatim.
-ISSUE_4 = '''
+#: The example of the original configuration request, verbatim.
+EXAMPLE = '''
 {"tables": [{"site": "meta:meta", "page": "Tech/Ambassadors/List", "kind": "ambassadors"},
             {"site": "meta:meta", "page": "Tech/Translators/List", "kind": "translators"}],
  "active_days": 90, "slipping_days": 60, "grace_days": 30,
@@ -61,8 +63,8 @@ def error_of(raw: Any, source: str = 'cfg.json') -> str:
 
 
 # The examples and the defaults.
-def test_issue_4_example_validates() -> None:
-    config = validate(loads(ISSUE_4, source='issue 4'), source='issue 4')
+def test_the_original_example_validates() -> None:
+    config = validate(loads(EXAMPLE, source='example'), source='example')
     assert config.tables == (
         TableSpec('meta:meta', 'Tech/Ambassadors/List', 'ambassadors'),
         TableSpec('meta:meta', 'Tech/Translators/List', 'translators'),
@@ -73,7 +75,7 @@ def test_issue_4_example_validates() -> None:
 
 
 def test_defaults() -> None:
-    config = validate(BASE, source='cfg.json')
+    config = resolve_defaults(validate(BASE, source='cfg.json'), 'TechRolesBot@techroles')
     meta = 'meta:meta'
     assert config == Config(
         tables=(TableSpec(meta, 'Tech/Ambassadors/List', 'ambassadors'),),
@@ -357,7 +359,8 @@ def test_every_key_has_an_error_test() -> None:
 
 
 PAGE_KEYS = ['status_page', 'evidence_page', 'explanation_page', 'feedback_page', 'kpi_page',
-             'history_page', 'delivery_list', 'wiki_config_page', 'shutoff_page']
+             'history_page', 'delivery_list', 'wiki_config_page', 'shutoff_page',
+             'kpi_shutoff_page']
 
 
 @pytest.mark.parametrize('key', PAGE_KEYS)
@@ -392,7 +395,7 @@ def test_pages_default_to_the_first_tables_site() -> None:
     assert config.kpi_page == PageRef('wikipedia:fr', 'Projet:KPI')
     assert config.status_page == PageRef('wikipedia:fr', 'S')
     assert config.evidence_page == PageRef('meta:meta', 'E')
-    assert config.shutoff_page == PageRef('wikipedia:fr', 'User:TechRolesBot/shutoff')
+    assert config.shutoff_page == PageRef('wikipedia:fr', 'User:{bot}/shutoff')
     assert config.delivery_list is not None and config.delivery_list.site == 'wikipedia:fr'
     assert str(config.kpi_page) == 'wikipedia:fr:Projet:KPI'
 
@@ -411,7 +414,7 @@ def test_integral_float_is_accepted_for_day_counts() -> None:
 # Loading.
 def test_load_file(tmp_path: Path) -> None:
     path = tmp_path / 'c.json'
-    path.write_text(ISSUE_4, encoding='utf-8')
+    path.write_text(EXAMPLE, encoding='utf-8')
     assert load_file(path)['active_days'] == 90
 
 
@@ -474,7 +477,7 @@ def test_merge_replaces_tables_whole() -> None:
     wiki = {'tables': [{'site': 'wikipedia:fr', 'page': 'X', 'kind': 'translators'}]}
     config = merge(FILE, wiki)
     assert config.tables == (TableSpec('wikipedia:fr', 'X', 'translators'),)
-    assert config.kpi_page == PageRef('wikipedia:fr', 'User:TechRolesBot/KPI')
+    assert config.kpi_page == PageRef('wikipedia:fr', 'User:{bot}/KPI')
 
 
 def test_merge_page_replaced_whole() -> None:
@@ -609,3 +612,57 @@ def test_huge_exponents_are_refused_quickly(text: str, expected: str | None) -> 
         assert validate(raw, source='c.json').concurrency == 4
     else:
         assert error_of(raw, 'c.json') == f'c.json: {expected}'
+
+
+# Pages the bot owns, and the shutoff pages.
+def test_bot_pages_default_to_the_logged_in_bots_own_user_space() -> None:
+    config = resolve_defaults(validate(BASE, source='cfg.json'), 'exampleBot@techroles')
+    assert config.status_page == PageRef('meta:meta', 'User:ExampleBot/status')
+    assert config.feedback_page == PageRef('meta:meta', 'User talk:ExampleBot')
+    assert config.history_page.title == 'User:ExampleBot/KPI history.json'
+    assert config.delivery_list.title == 'Global message delivery/Targets/Tech ambassadors'
+    assert 'TechRolesBot' not in json.dumps(config.as_dict())
+
+
+def test_bot_placeholder_may_be_written_in_a_title() -> None:
+    config = validate(with_(kpi_page='User:{bot}/Tech KPI'), source='cfg.json')
+    assert resolve_defaults(config, 'Some_bot').kpi_page.title == 'User:Some bot/Tech KPI'
+
+
+@pytest.mark.parametrize('title', ['User:ExampleBot/shutoff.json', 'User:{bot}/stop.js',
+                                   'Benutzer:X/stop.CSS'])
+def test_a_shutoff_page_only_its_owner_can_edit_is_refused(title: str) -> None:
+    for key in ('shutoff_page', 'kpi_shutoff_page'):
+        assert 'must be a page the community can edit' in error_of(with_(**{key: title}))
+
+
+def test_an_open_shutoff_page_is_accepted() -> None:
+    for title in ('User:ExampleBot/shutoff', 'User talk:ExampleBot/stop.json',
+                  'Tech/Ambassadors/Stop the bot.json'):
+        assert validate(with_(shutoff_page=title), source='c').shutoff_page.title == title
+
+
+def test_the_kpi_job_can_be_paused_alone() -> None:
+    config = validate(with_(kpi_shutoff_page='User:{bot}/stop KPI'), source='c')
+    assert [p.title for p in config.shutoff_pages('kpi')] == ['User:{bot}/shutoff',
+                                                             'User:{bot}/stop KPI']
+    assert [p.title for p in config.shutoff_pages('update')] == ['User:{bot}/shutoff']
+
+
+@pytest.mark.parametrize(('protection', 'refused'), [
+    ({}, False), ({'edit': ('autoconfirmed', 'infinity')}, False),
+    ({'move': ('sysop', 'infinity')}, False),
+    ({'edit': ('sysop', 'infinity')}, True), ({'edit': ('extendedconfirmed', 'infinite')}, True),
+    ({'edit': ['editprotected', '2030-01-01T00:00:00Z']}, True),
+])
+def test_a_shutoff_page_protected_above_autoconfirmed_is_refused(protection, refused) -> None:
+    reason = shutoff_protection_problem(protection, title='User:B/shutoff')
+    assert (reason is not None) == refused
+    if refused:
+        assert reason.startswith('User:B/shutoff: the shutoff page is protected (edit=')
+
+
+def test_a_history_page_without_json_is_refused() -> None:
+    assert error_of(with_(history_page='User:{bot}/KPI history')) == (
+        "cfg.json: history_page: must be a page whose title ends with '.json'; "
+        'got "User:{bot}/KPI history"')

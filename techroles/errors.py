@@ -1,4 +1,4 @@
-"""Errors sorted by origin (see DESIGN: errors, exit status, and what is saved).
+"""Errors sorted by origin, and the exit statuses they lead to.
 
 ``ConfigError`` refuses the run (exit 2); ``PageContentError`` skips one page or
 table with a one-line reason (exit 1); ``FetchError`` makes the affected people
@@ -32,11 +32,12 @@ class BotsExcludedError(PageContentError):
 
 
 #: Exit statuses of every command: done with complete data; something incomplete or not
-#: saved; a configuration or usage error; stopped by the shutoff page.
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF = 0, 1, 2, 3
+#: saved; a configuration or usage error; stopped by a shutoff page; another run holds
+#: the run lock (nothing done).
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 
 def worst_exit(*statuses: int) -> int:
     """The most severe of several exit statuses (shutoff > usage > incomplete > ok)."""
-    rank = {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_USAGE: 2, EXIT_SHUTOFF: 3}
+    rank = {EXIT_OK: 0, EXIT_INCOMPLETE: 1, EXIT_USAGE: 2, EXIT_LOCKED: 3, EXIT_SHUTOFF: 4}
     return max(statuses, key=lambda status: rank.get(status, 1))

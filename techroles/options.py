@@ -15,8 +15,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from techroles.errors import (  # noqa: F401 - the exit statuses the help documents
+    EXIT_INCOMPLETE,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SHUTOFF,
+    EXIT_USAGE,
+)
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_SHUTOFF, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 EXIT_STATUS = """\
 Exit status: 0 done with complete data; 1 something incomplete or not saved

@@ -123,7 +123,15 @@ class RunContext:
         self.sites = Sites(self.meta)
         self.store = StateStore(self._store_path())
         self.simulate = bool(pwb_config.simulate)
-        self.save_path = SavePath(self.bot, self.page_site(self.cfg.shutoff_page))
+        self.save_path = SavePath(self.bot)
+        self.begin(self.job)
+
+    def begin(self, job: str) -> None:
+        """Start a phase: its problems and saves are filed under ``job``, and the
+        shutoff pages of that job stop its saves (``kpi`` can be paused alone)."""
+        self.job = job
+        self.save_path.shutoffs = [(site_from_key(ref.site), ref.title)
+                                   for ref in self.cfg.shutoff_pages(job)]
 
     def _store_path(self) -> Path:
         path = Path(self.cfg.state_store)
@@ -260,7 +268,8 @@ class RunContext:
                 manual=list(self.manual) if job == 'update' else [],
                 human=list(self.human_kept) if job == 'update' else [],
                 config_page=self.source.wiki_page, config_error=self.source.wiki_error,
-                shutoff_page=self.cfg.shutoff_page.title if self.cfg.shutoff_page else None,
+                shutoff_page=shutoffs[-1].title if (shutoffs := self.cfg.shutoff_pages(job))
+                else None,
                 explanation_page=self.cfg.explanation_page.title
                 if self.cfg.explanation_page else None,
             )
@@ -268,7 +277,7 @@ class RunContext:
             sections[name] = reports.status_section(summary, lang, previous_complete,
                                                     job=job)
         stamp = (self.now or datetime.now(timezone.utc)).strftime('%Y-%m-%d %H:%M')
-        self.job = 'status'
+        self.begin('status')
         self.write_sections(ref, sections, 'techroles-summary-statuspage', stamp)
 
     def run_record(self, job: str) -> dict:

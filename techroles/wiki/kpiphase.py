@@ -120,7 +120,7 @@ def thresholds(ctx: RunContext) -> Mapping:
 def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
             incomplete: list[str]) -> dict:
     """Compute both KPIs, record them in the history and write the KPI page."""
-    ctx.job = 'kpi'
+    ctx.begin('kpi')
     history, history_ok = read_history(ctx)
     report = {'ambassadors': ambassadors(ctx, works, decisions, incomplete)}
     amb = report['ambassadors']

@@ -173,16 +173,17 @@ class SavePath:
     reach the caller, which re-reads and re-applies.
     """
 
-    def __init__(self, bot: pywikibot.bot.BaseBot, shutoff: tuple | None) -> None:
+    def __init__(self, bot: pywikibot.bot.BaseBot,
+                 shutoffs: Sequence[tuple] = ()) -> None:
         self.bot = bot
-        self.shutoff = shutoff  # (site, title) or None
+        #: (site, title) of each shutoff page that stops the current job.
+        self.shutoffs = list(shutoffs)
 
     def check_shutoff(self) -> None:
-        if self.shutoff is None:
-            return
-        reason = shutoff_reason(*self.shutoff)
-        if reason:
-            raise ShutoffError(f'{place(*self.shutoff)}: shutoff page is filled in: {reason}')
+        for site, title in self.shutoffs:
+            reason = shutoff_reason(site, title)
+            if reason:
+                raise ShutoffError(f'{place(site, title)}: shutoff page is filled in: {reason}')
 
     @httpcount.counted('save')
     def save(self, snap: PageSnapshot, new_text: str, summary: str, *,

@@ -98,14 +98,12 @@ def test_the_check_command_prints_every_problem_and_exits_2(tmp_path, offline_di
     assert proc.stdout == ''
 
 
-@pytest.mark.xfail(strict=True, reason='job layer not wired yet')
 def test_techroles_check_is_a_subcommand(tmp_path, offline_dir):  # noqa: F811
     path = write(tmp_path, FIVE_MISTAKES)
     proc = cli([sys.executable, '-m', 'techroles.cli', 'check', '--config', path], offline_dir)
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == len(EXPECTED)
 
 
-@pytest.mark.xfail(strict=True, reason='job layer not wired yet')
 @pytest.mark.parametrize('command', ['update', 'kpi', 'run', 'explain'])
 def test_a_bad_configuration_is_refused_before_the_first_request(tmp_path, offline_dir,  # noqa: F811
                                                                  command):

@@ -128,7 +128,6 @@ def test_each_commands_help_is_the_one_source(offline_dir, command):
         assert expected in proc.stdout, (args, proc.stdout[:500])
 
 
-@pytest.mark.xfail(strict=True, reason='job layer not wired yet')
 def test_the_main_help_and_check_come_from_the_one_source(offline_dir):
     proc = run([*TECHROLES, '--help'], offline_dir)
     assert proc.stdout == main_help()

@@ -47,23 +47,40 @@ def _zero_statuses() -> dict[str, int]:
     return {status.value: 0 for status in Status}
 
 
+def _wiki_state(active: int, unknown: int) -> str:
+    """``with`` / ``without`` an active ambassador, or ``undetermined`` when
+    nobody is active yet someone could not be checked (they might be)."""
+    if active:
+        return 'with'
+    return 'undetermined' if unknown else 'without'
+
+
 def ambassador_kpi(
     decisions: Mapping[str, Decision],
     people_wikis: Mapping[str, Sequence[str]],
     *,
     target_wikis: Iterable[str] = (),
     family_of: Callable[[str], str],
+    unanswered_wikis: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The ``ambassadors`` half of the KPI report.
 
     ``people_wikis`` maps each listed person to the database names of their
     rows; a person without a decision counts as ``unknown`` (never as
     inactive: a wrong figure is worse than none). ``active`` counts
-    ``active`` + ``slipping``; ``new`` is not active yet. ``by_wiki`` covers
-    the table's wikis and ``target_wikis``; its per-status counts sit in a
-    nested ``by_status`` because a flat ``active`` key would clash with the
-    KPI figure of the same name. ``people`` and each family's ``wikis`` are
-    in the report so that :func:`recompute_from_report` can rebuild all of it.
+    ``active`` + ``slipping``; ``new`` is not active yet. Right or
+    undetermined: when anyone listed is ``unknown``, ``active`` is None and
+    ``undetermined`` says how many could not be checked (the count of the
+    others would be a lower bound); a wiki with nobody active but someone
+    unknown is neither with nor without an active ambassador (it is in
+    ``wikis_undetermined``). ``unanswered_wikis`` (the wikis that did not
+    answer this run) are kept in the report so the page can say why.
+
+    ``by_wiki`` covers the table's wikis and ``target_wikis``; its per-status
+    counts sit in a nested ``by_status`` because a flat ``active`` key would
+    clash with the KPI figure of the same name. ``people`` and each family's
+    ``wikis`` are in the report so that
+    :func:`~techroles.kpi.recompute.recompute_from_report` can rebuild all of it.
     """
     names = sorted(set(decisions) | set(people_wikis))
     status = {name: _status(decisions.get(name)) for name in names}
@@ -77,20 +94,23 @@ def ambassador_kpi(
     for name in names:
         by_status[status[name].value] += 1
     active_people = {name for name in names if status[name] in ACTIVE_STATUSES}
+    unknown_people = {name for name in names if status[name] is Status.UNKNOWN}
 
     people_on: dict[str, set[str]] = {wiki: set() for wiki in all_wikis}
     for name in names:
         for wiki in wikis[name]:
             people_on[wiki].add(name)
     by_wiki = {}
+    state = {}
     for wiki in all_wikis:
         counts = _zero_statuses()
         for name in people_on[wiki]:
             counts[status[name].value] += 1
-        by_wiki[wiki] = {'listed': len(people_on[wiki]),
-                         'active': len(people_on[wiki] & active_people),
-                         'by_status': counts}
-    without = [wiki for wiki in all_wikis if by_wiki[wiki]['active'] == 0]
+        active = len(people_on[wiki] & active_people)
+        state[wiki] = _wiki_state(active, counts[Status.UNKNOWN.value])
+        by_wiki[wiki] = {'listed': len(people_on[wiki]), 'active': active, 'by_status': counts}
+    without = [wiki for wiki in all_wikis if state[wiki] == 'without']
+    open_wikis = [wiki for wiki in all_wikis if state[wiki] == 'undetermined']
 
     families: dict[str, list[str]] = {}
     for wiki in all_wikis:
@@ -99,25 +119,32 @@ def ambassador_kpi(
     for family in sorted(families):
         members = families[family]
         people = set().union(*(people_on[wiki] for wiki in members))
-        by_family[family] = {'listed': len(people), 'active': len(people & active_people),
+        unknown = len(people & unknown_people)
+        by_family[family] = {'listed': len(people),
+                             'active': None if unknown else len(people & active_people),
+                             'undetermined': unknown,
                              'wikis': members,
-                             'wikis_without_active': [w for w in members if w in without]}
+                             'wikis_without_active': [w for w in members if w in without],
+                             'wikis_undetermined': [w for w in members if w in open_wikis]}
 
     criteria = {'recognizable': sum(status[name] not in _UNRESOLVED for name in names)}
-    unknown = {}
+    unknown_signals = {}
     for signal in SIGNAL_CRITERIA:
         criteria[signal] = sum(signals[name].get(signal) is True for name in names)
-        unknown[signal] = sum(signals[name].get(signal) is None for name in names)
+        unknown_signals[signal] = sum(signals[name].get(signal) is None for name in names)
 
     return {
         'listed': len(names),
-        'active': len(active_people),
+        'active': None if unknown_people else len(active_people),
+        'undetermined': len(unknown_people),
         'by_status': by_status,
         'by_wiki': by_wiki,
         'wikis_without_active': without,
+        'wikis_undetermined': open_wikis,
+        'unanswered_wikis': sorted(set(unanswered_wikis)),
         'by_family': by_family,
         'criteria': criteria,
-        'criteria_unknown': unknown,
+        'criteria_unknown': unknown_signals,
         'target_wikis': targets,
         'people': [{'name': name, 'status': status[name].value, 'wikis': wikis[name],
                     'signals': dict(sorted(signals[name].items()))} for name in names],
@@ -220,7 +247,9 @@ def translation_kpi(
     ``meets`` undecided for ever.
 
     ``headline`` is languages meeting ÷ targeted languages; it is None when
-    no language is targeted, and also when some language's ``meets`` is None
+    no language is targeted, when the period has no issue with units
+    (``no_issue``: each language's ``meets`` is None too, and the page says
+    there was no issue rather than 0 %), and also when some language's ``meets`` is None
     (those are listed in ``languages_undetermined``): a lower bound quoted
     as the figure would be wrong. ``deliveries`` (issue -> (time,
     estimated)) only adds the ``delivery`` key the page shows.
@@ -235,6 +264,8 @@ def translation_kpi(
             known_total[issue] = max(known_total.get(issue, 0), figure.total)
     known_total.update(totals or {})
 
+    # No issue with units at all: nothing to judge, which is not 0 %.
+    no_issue = all(known_total.get(issue) == 0 for issue in issue_list)
     languages: dict[str, Any] = {}
     for lang in targets:
         per_issue: dict[str, dict[str, Any]] = {}
@@ -262,8 +293,10 @@ def translation_kpi(
             'issues_meeting_at_delivery': meeting_at,
             'issues_total': counted,
             'issues_incomplete': incomplete,
-            'meets': _decide(meeting, counted, len(incomplete), limits['issues']),
-            'meets_at_delivery': _decide(meeting_at, counted, len(incomplete), limits['issues']),
+            'meets': None if no_issue else _decide(meeting, counted, len(incomplete),
+                                                   limits['issues']),
+            'meets_at_delivery': None if no_issue else _decide(meeting_at, counted,
+                                                               len(incomplete), limits['issues']),
             'per_issue': per_issue,
         }
 
@@ -273,18 +306,21 @@ def translation_kpi(
         'thresholds': {key: float(value) for key, value in limits.items()},
         'thresholds_exact': {key: str(value) for key, value in limits.items()},
         'languages': languages,
+        'no_issue': no_issue,
     }
     for suffix in ('', '_at_delivery'):
         meets = [languages[lang]['meets' + suffix] for lang in targets]
         met = meets.count(True)
-        undetermined = [lang for lang in targets if languages[lang]['meets' + suffix] is None]
+        undetermined = [] if no_issue else [
+            lang for lang in targets if languages[lang]['meets' + suffix] is None]
         report['languages_meeting' + suffix] = met
         report['languages_undetermined' + suffix] = undetermined
         report['headline' + suffix] = (met / len(targets)
-                                       if targets and not undetermined else None)
+                                       if targets and not undetermined and not no_issue
+                                       else None)
         report['goal_met' + suffix] = (_decide(met, len(targets) - len(undetermined),
                                                len(undetermined), limits['languages'])
-                                       if targets else None)
+                                       if targets and not no_issue else None)
     if deliveries is not None:
         report['delivery'] = {issue: {'time': _fmt_time(deliveries[issue][0]),
                                       'estimated': bool(deliveries[issue][1])}

@@ -27,7 +27,8 @@ __all__ = [
 def history_record(report: Mapping[str, Any], day: date) -> dict[str, Any]:
     """One history record (the figures of one UTC date) from a KPI report.
 
-    Holds the headline figures, the per-language figures (with
+    Holds the headline figures (``active`` and ``with_active`` are null when
+    undetermined, with the count of what could not be checked), the per-language figures (with
     ``issues_incomplete`` as a count), and the figure at delivery of every
     complete (issue, language) with units: once recorded, those are reused
     (:func:`frozen_at_delivery`) instead of being computed again.
@@ -36,7 +37,12 @@ def history_record(report: Mapping[str, Any], day: date) -> dict[str, Any]:
     amb = report.get('ambassadors')
     if amb is not None:
         record['ambassadors'] = {'listed': amb['listed'], 'active': amb['active'],
+                                 'undetermined': amb.get('undetermined', 0),
                                  'wikis_without_active': len(amb['wikis_without_active'])}
+    reach = report.get('reach')
+    if reach is not None:
+        record['reach'] = {key: reach[key] for key in ('communities', 'with_active',
+                                                        'undetermined')}
     tr = report.get('translation')
     if tr is not None:
         at_delivery: dict[str, dict[str, int]] = {}
@@ -126,9 +132,16 @@ def _check_record(index: int, record: Any, seen: set[str]) -> None:
     if amb is not None:
         if not isinstance(amb, dict):
             fail("'ambassadors' is not an object")
-        for key in ('listed', 'active'):
-            if not _is_int(amb.get(key)):
-                fail(f"'ambassadors.{key}' is not a count")
+        if not _is_int(amb.get('listed')):
+            fail("'ambassadors.listed' is not a count")
+        if amb.get('active') is not None and not _is_int(amb['active']):
+            fail("'ambassadors.active' is not a count or null")
+    reach = record.get('reach')
+    if reach is not None:
+        if not isinstance(reach, dict) or not _is_int(reach.get('communities')):
+            fail("'reach.communities' is not a count")
+        if reach.get('with_active') is not None and not _is_int(reach['with_active']):
+            fail("'reach.with_active' is not a count or null")
     tr = record.get('translation')
     if tr is None:
         return
@@ -192,6 +205,9 @@ _TABULAR_FIELDS = (
     ('languages_meeting_at_delivery', 'number', 'Languages meeting it at delivery'),
     ('headline', 'number', 'Share of targeted languages meeting the goal'),
     ('headline_at_delivery', 'number', 'The same share at delivery'),
+    ('communities', 'number', 'Communities receiving Tech News'),
+    ('communities_with_active', 'number', 'Communities receiving Tech News with an active '
+                                          'ambassador'),
 )
 
 
@@ -206,9 +222,11 @@ def tabular_data(records: Sequence[Mapping[str, Any]],
     for record in records:
         amb = record.get('ambassadors') or {}
         tr = record.get('translation') or {}
+        reach = record.get('reach') or {}
         rows.append([record['date'], amb.get('listed'), amb.get('active'), tr.get('targeted'),
                      tr.get('languages_meeting'), tr.get('languages_meeting_at_delivery'),
-                     tr.get('headline'), tr.get('headline_at_delivery')])
+                     tr.get('headline'), tr.get('headline_at_delivery'),
+                     reach.get('communities'), reach.get('with_active')])
     return {
         'license': 'CC0-1.0',
         'description': {'en': 'Tech ambassadors and Tech News translation coverage KPIs'},

@@ -17,6 +17,7 @@ from typing import Any
 from techroles import i18n
 from techroles.coverage import LANG_CODE_RE
 from techroles.kpi.figures import normalize_thresholds
+from techroles.kpi.helppage import help_section, last_determined, reach_row, undetermined_note
 from techroles.kpi.wikitext import (
     Msg,
     escape_wikitext,
@@ -137,7 +138,8 @@ class KpiLinks:
     issues_interwiki: str = ''
 
 
-def _headlines(report: Mapping[str, Any], msg: Msg, links: KpiLinks) -> list[str]:
+def _headlines(report: Mapping[str, Any], history: Sequence[Mapping[str, Any]], msg: Msg,
+               links: KpiLinks) -> list[str]:
     out = ['{| class="wikitable techroles-kpi-headlines"',
            f'|+ {msg("techroles-kpi-headlines-caption")}',
            f'! scope="col" | {msg("techroles-kpi-col-measure")}',
@@ -146,14 +148,29 @@ def _headlines(report: Mapping[str, Any], msg: Msg, links: KpiLinks) -> list[str
            f'! scope="col" | {msg("techroles-kpi-col-source")}']
     amb = report.get('ambassadors')
     if amb is not None:
-        figure = msg('techroles-kpi-ambassadors-figure', num(amb['active']), num(amb['listed']))
-        without = msg('techroles-kpi-wikis-without', num(len(amb['wikis_without_active'])))
+        if amb['active'] is None:
+            lines = [msg('techroles-kpi-figure-undetermined'),
+                     *undetermined_note(msg, 'techroles-kpi-unchecked-people',
+                                        amb.get('undetermined', 0),
+                                        amb.get('unanswered_wikis', []),
+                                        last_determined(history, 'ambassadors', 'active',
+                                                        'listed'))]
+        else:
+            lines = [msg('techroles-kpi-ambassadors-figure', num(amb['active']),
+                         num(amb['listed']))]
+        lines.append('<small>' + msg('techroles-kpi-wikis-without',
+                                     num(len(amb['wikis_without_active']))) + '</small>')
+        if amb.get('wikis_undetermined'):
+            lines.append('<small>' + msg('techroles-kpi-wikis-undetermined',
+                                         num(len(amb['wikis_undetermined']))) + '</small>')
         out += ['|-',
                 f'! scope="row" | {msg("techroles-kpi-ambassadors-label")}',
-                f'| class="techroles-kpi-figure" | {figure}<br /><small>{without}</small>',
+                '| class="techroles-kpi-figure" | ' + '<br />'.join(lines),
                 f'| class="techroles-kpi-goal" | {msg("techroles-kpi-no-goal")}',
                 '| class="techroles-kpi-source" | '
                 + link(links.ambassador_table, msg('techroles-kpi-source-signup'))]
+    if report.get('reach') is not None:
+        out += reach_row(report['reach'], history, msg)
     tr = report.get('translation')
     if tr is not None:
         limits = normalize_thresholds(tr.get('thresholds_exact') or tr['thresholds'])
@@ -162,7 +179,9 @@ def _headlines(report: Mapping[str, Any], msg: Msg, links: KpiLinks) -> list[str
                     _percent(msg, limits['issues']))
         figures = []
         for suffix in ('', '_at_delivery'):
-            if tr['headline' + suffix] is None and targeted:
+            if tr.get('no_issue'):
+                text = msg('techroles-kpi-no-issue')
+            elif tr['headline' + suffix] is None and targeted:
                 text = msg('techroles-kpi-undetermined')
             else:
                 met = tr['languages_meeting' + suffix]
@@ -242,10 +261,13 @@ def _languages(
             sort = float(share) if share is not None else -1
             out.append(f'| data-sort-value="{sort:.4f}" | '
                        f'{_bar(share, entry["meets" + suffix])}{text}')
-        result = _result(msg, entry['meets'])
-        at = msg('techroles-kpi-at-delivery', _result(msg, entry['meets_at_delivery']))
+        if tr.get('no_issue'):
+            result, at = msg('techroles-kpi-no-issue'), ''
+        else:
+            result = _result(msg, entry['meets'])
+            at = msg('techroles-kpi-at-delivery', _result(msg, entry['meets_at_delivery']))
         out.append(f'| style="color:{_text_colour(entry["meets"])}" | '
-                   f"'''{result}'''<br /><small>{at}</small>")
+                   f"'''{result}'''" + (f'<br /><small>{at}</small>' if at else ''))
     out.append('|}')
     return out
 
@@ -309,27 +331,51 @@ def _plain_percent(value: Fraction | None, limit: Fraction | None) -> str:
     return '?' if value is None else f'{percent_number(value, (limit,))}%'
 
 
+#: The trend's series: (label message, record section, part, whole).
+_SERIES = (
+    ('techroles-kpi-col-active', 'ambassadors', 'active', 'listed'),
+    ('techroles-kpi-col-reach', 'reach', 'with_active', 'communities'),
+    ('techroles-kpi-col-languages', 'translation', 'languages_meeting', 'targeted'),
+)
+
+
+def _series_share(record: Mapping[str, Any], section: str, part: str,
+                  whole: str) -> Fraction | None:
+    if section == 'translation':
+        return _record_share(record)
+    values = record.get(section) or {}
+    if values.get(part) is None or not values.get(whole):
+        return None
+    return Fraction(values[part], values[whole])
+
+
 def _trend(history: Sequence[Mapping[str, Any]], msg: Msg, count: int,
            limit: Fraction | None) -> list[str]:
-    records = [record for record in history if record.get('translation')][-count:]
-    if not records:
+    """The three headline figures over time, one row of bars each."""
+    records = [record for record in history if record.get('translation')
+               or record.get('ambassadors') or record.get('reach')][-count:]
+    series = [entry for entry in _SERIES if any(r.get(entry[1]) for r in records)]
+    if not records or not series:
         return []
     # The caption is a line of its own: as a table caption it would wrap to
     # the width of a few thin bars.
     out = [msg('techroles-kpi-trend-caption', _date_text(records[0]['date']),
                _date_text(records[-1]['date'])),
-           '{| class="techroles-kpi-trend" style="border-collapse:collapse;'
-           f'border-bottom:1px solid {_OPEN}"',
-           '|- style="vertical-align:bottom"']
-    for record in records:
-        share = _record_share(record)
-        title = f'{_date_text(record["date"])} {_plain_percent(share, limit)}'
-        if share is None:
-            bar = f'<div style="width:0.6em;height:0.2em;background-color:{_OPEN}"></div>'
-        else:
-            height = max(0.1, math.floor(share * 40) / 10)
-            bar = f'<div style="width:0.6em;height:{height}em;background-color:{_TREND}"></div>'
-        out.append(f'| title="{title}" style="padding:0 1px;height:4em" | {bar}')
+           '{| class="techroles-kpi-trend" style="border-collapse:collapse"']
+    for key, section, part, whole in series:
+        out += [f'|- style="vertical-align:bottom;border-bottom:1px solid {_OPEN}"',
+                f'! scope="row" style="font-weight:normal;padding:0 0.5em" | {msg(key)}']
+        for record in records:
+            share = _series_share(record, section, part, whole)
+            goal = limit if section == 'translation' else None
+            title = f'{_date_text(record["date"])} {_plain_percent(share, goal)}'
+            if share is None:
+                bar = f'<div style="width:0.6em;height:0.2em;background-color:{_OPEN}"></div>'
+            else:
+                height = max(0.1, math.floor(share * 30) / 10)
+                bar = (f'<div style="width:0.6em;height:{height}em;'
+                       f'background-color:{_TREND}"></div>')
+            out.append(f'| title="{title}" style="padding:0 1px;height:3em" | {bar}')
     out.append('|}')
     return out
 
@@ -345,17 +391,25 @@ def _history_table(
     else:
         out += ['{| class="wikitable techroles-kpi-history"',
                 f'|+ {msg("techroles-kpi-history-caption")}']
-        for key in ('date', 'active', 'listed', 'languages', 'headline', 'headline-at-delivery'):
+        for key in ('date', 'active', 'listed', 'reach', 'languages', 'headline',
+                    'headline-at-delivery'):
             out.append(f'! scope="col" | {msg("techroles-kpi-col-" + key)}')
         none = msg('techroles-kpi-none')
+        undetermined = msg('techroles-kpi-figure-undetermined')
         for record in records:
             amb = record.get('ambassadors') or {}
+            reach = record.get('reach') or {}
             tr = record.get('translation') or {}
             languages = (f'{num(tr["languages_meeting"])} / {num(tr["targeted"])}'
                          if 'languages_meeting' in tr and 'targeted' in tr else none)
-            cells = [_date_text(record['date']),
-                     num(amb['active']) if 'active' in amb else none,
+            active = none if 'active' not in amb else \
+                undetermined if amb['active'] is None else num(amb['active'])
+            reached = none if 'communities' not in reach else \
+                undetermined if reach.get('with_active') is None else \
+                msg('techroles-kpi-of', num(reach['with_active']), num(reach['communities']))
+            cells = [_date_text(record['date']), active,
                      num(amb['listed']) if 'listed' in amb else none,
+                     reached,
                      languages,
                      _percent(msg, _record_share(record), limit) if tr else none,
                      _percent(msg, _record_share(record, '_at_delivery'), limit) if tr else none]
@@ -382,16 +436,18 @@ def render_kpi_section(
 ) -> str:
     """The wikitext between the KPI markers.
 
-    Leads with the two headline figures against their goals, then the
+    Leads with the headline figures against their goals (an undetermined
+    one says why and shows the last determined figure from ``history``), then the
     coverage of each targeted language as horizontal bars (coloured for
     meeting, not meeting, undetermined; the figure at delivery beside the
-    eventual one), the per-issue figures each linking to its source, the
-    headline's trend as a row of bars, and a table of the ``recent`` latest
-    history records. Only core markup and inline styles: no extension or
-    template needed. Text comes from ``msg(key, *params)`` in the page's
-    language ``lang``, wrapped in ``<div dir="…">`` for right-to-left
-    languages. Everything from data (language names, codes, titles, dates)
-    is escaped or validated, so it cannot inject markup.
+    eventual one), the per-issue figures each linking to its source, where
+    help is needed (``help_needed``), the headline figures' trend as rows of
+    bars, and a table of the ``recent`` latest history records. Only core
+    markup and inline styles: no extension or template needed. Text comes
+    from ``msg(key, *params)`` in the page's language ``lang``, wrapped in
+    ``<div dir="…">`` for right-to-left languages. Everything from data
+    (language names, codes, titles, dates) is escaped or validated, so it
+    cannot inject markup.
     """
     if direction not in ('ltr', 'rtl'):
         raise ValueError(f"direction must be 'ltr' or 'rtl', not {direction!r}")
@@ -403,13 +459,17 @@ def render_kpi_section(
     out = [f'<div class="techroles-kpi" dir="{direction}" lang="{lang}">',
            msg('techroles-kpi-updated', stamp.strftime('%Y-%m-%d %H:%M')),
            '']
-    out += _headlines(report, msg, links)
+    out += _headlines(report, history, msg, links)
     tr = report.get('translation')
     if tr is not None:
         out += ['', *_languages(tr, msg, links, names)]
         matrix = _matrix(tr, msg, links)
         if matrix:
             out += ['', *matrix]
+    if report.get('help_needed') is not None:
+        out += ['', *help_section(report['help_needed'], msg,
+                                  issues_interwiki=links.issues_interwiki,
+                                  language_names=names)]
     goal = normalize_thresholds(tr.get('thresholds_exact') or tr['thresholds'])['languages'] \
         if tr is not None else None
     trend_rows = _trend(history, msg, trend, goal)

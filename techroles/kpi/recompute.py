@@ -14,6 +14,7 @@ from typing import Any
 
 from techroles.coverage import IssueFigure
 from techroles.kpi.figures import ambassador_kpi, translation_kpi
+from techroles.kpi.reach import reach_from_wikis
 from techroles.model import Decision, Status
 
 
@@ -28,7 +29,8 @@ def _recompute_ambassadors(section: Mapping[str, Any]) -> dict[str, Any]:
     family = {wiki: name for name, entry in section.get('by_family', {}).items()
               for wiki in entry.get('wikis', [])}
     return ambassador_kpi(decisions, people_wikis, target_wikis=section.get('target_wikis', []),
-                          family_of=lambda wiki: family.get(wiki, ''))
+                          family_of=lambda wiki: family.get(wiki, ''),
+                          unanswered_wikis=section.get('unanswered_wikis', ()))
 
 
 def _recompute_translation(section: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,6 +54,7 @@ def _recompute_translation(section: Mapping[str, Any]) -> dict[str, Any]:
 def recompute_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     """Every KPI figure, rebuilt from the report's own data alone.
 
+    Reach comes back from each community's people and statuses.
     Ambassadors come back from ``people`` (status, wikis, signals),
     ``target_wikis`` and the families' ``wikis``; translation from each
     language's ``per_issue`` figures and the exact thresholds. The result
@@ -64,6 +67,10 @@ def recompute_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
         result['ambassadors'] = _recompute_ambassadors(report['ambassadors'])
     if 'translation' in report:
         result['translation'] = _recompute_translation(report['translation'])
+    if 'reach' in report:
+        block = report['reach']
+        result['reach'] = reach_from_wikis(block.get('wikis', {}),
+                                           block.get('unanswered_wikis', ()))
     return result
 
 

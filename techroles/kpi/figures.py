@@ -269,8 +269,9 @@ def translation_kpi(
     languages: dict[str, Any] = {}
     for lang in targets:
         per_issue: dict[str, dict[str, Any]] = {}
-        incomplete: list[str] = []
-        counted = meeting = meeting_at = 0
+        incomplete: dict[str, list[str]] = {'': [], '_at_delivery': []}
+        counted = {'': 0, '_at_delivery': 0}
+        meeting = {'': 0, '_at_delivery': 0}
         for issue in issue_list:
             figure = figures.get((issue, lang))
             if figure is None:
@@ -278,25 +279,26 @@ def translation_kpi(
                 figure = IssueFigure(0, 0, total or 0, complete=total is not None)
             per_issue[issue] = {'translated': figure.translated,
                                 'translated_at_delivery': figure.translated_at_delivery,
-                                'total': figure.total, 'complete': figure.complete}
-            if not figure.complete:
-                incomplete.append(issue)
-                continue
-            if figure.total == 0:
-                continue
-            counted += 1
-            meeting += Fraction(figure.translated, figure.total) >= limits['content']
-            meeting_at += (Fraction(figure.translated_at_delivery, figure.total)
-                           >= limits['content'])
+                                'total': figure.total, 'complete': figure.complete,
+                                'complete_at_delivery': figure.at_delivery_complete}
+            for suffix, done, part in (('', figure.complete, figure.translated),
+                                       ('_at_delivery', figure.at_delivery_complete,
+                                        figure.translated_at_delivery)):
+                if not done:
+                    incomplete[suffix].append(issue)
+                elif figure.total:
+                    counted[suffix] += 1
+                    meeting[suffix] += Fraction(part, figure.total) >= limits['content']
         languages[lang] = {
-            'issues_meeting': meeting,
-            'issues_meeting_at_delivery': meeting_at,
-            'issues_total': counted,
-            'issues_incomplete': incomplete,
-            'meets': None if no_issue else _decide(meeting, counted, len(incomplete),
-                                                   limits['issues']),
-            'meets_at_delivery': None if no_issue else _decide(meeting_at, counted,
-                                                               len(incomplete), limits['issues']),
+            'issues_meeting': meeting[''],
+            'issues_meeting_at_delivery': meeting['_at_delivery'],
+            'issues_total': counted[''],
+            'issues_total_at_delivery': counted['_at_delivery'],
+            'issues_incomplete': incomplete[''],
+            'issues_incomplete_at_delivery': incomplete['_at_delivery'],
+            **{'meets' + suffix: None if no_issue else _decide(
+                meeting[suffix], counted[suffix], len(incomplete[suffix]), limits['issues'])
+               for suffix in ('', '_at_delivery')},
             'per_issue': per_issue,
         }
 

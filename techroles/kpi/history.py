@@ -30,7 +30,8 @@ def history_record(report: Mapping[str, Any], day: date) -> dict[str, Any]:
     Holds the headline figures (``active`` and ``with_active`` are null when
     undetermined, with the count of what could not be checked), the per-language figures (with
     ``issues_incomplete`` as a count), and the figure at delivery of every
-    complete (issue, language) with units: once recorded, those are reused
+    (issue, language) with units whose figure at delivery is complete (never
+    one whose delivery is still to come): once recorded, those are reused
     (:func:`frozen_at_delivery`) instead of being computed again.
     """
     record: dict[str, Any] = {'date': day.isoformat()}
@@ -54,7 +55,7 @@ def history_record(report: Mapping[str, Any], day: date) -> dict[str, Any]:
                 'meets_at_delivery')}
             languages[lang]['issues_incomplete'] = len(entry['issues_incomplete'])
             for issue, figure in entry['per_issue'].items():
-                if figure['complete'] and figure['total'] > 0:
+                if figure.get('complete_at_delivery', figure['complete']) and figure['total'] > 0:
                     at_delivery.setdefault(issue, {})[lang] = figure['translated_at_delivery']
         record['translation'] = {
             'issues': len(tr['issues']),

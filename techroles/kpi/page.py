@@ -248,9 +248,10 @@ def _languages(
         lang_attr = f'lang="{code}" ' if code else ''
         out += ['|-', f'! scope="row" {lang_attr}| {shown}']
         for suffix in ('', '_at_delivery'):
-            share = ratio(entry['issues_meeting' + suffix], entry['issues_total'])
+            total = entry.get('issues_total' + suffix, entry['issues_total'])
+            share = ratio(entry['issues_meeting' + suffix], total)
             text = msg('techroles-kpi-language-share', num(entry['issues_meeting' + suffix]),
-                       num(entry['issues_total']),
+                       num(total),
                        _percent(msg, share, limits['issues']))
             if code:
                 text = f'[[#techroles-kpi-lang-{code}|{text}]]'
@@ -309,10 +310,13 @@ def _matrix(tr: Mapping[str, Any], msg: Msg, links: KpiLinks) -> list[str]:
                 continue
             now = Fraction(figure['translated'], figure['total'])
             then = Fraction(figure['translated_at_delivery'], figure['total'])
+            then_text = _percent(msg, then, limits['content']) \
+                if figure.get('complete_at_delivery', True) \
+                else msg('techroles-kpi-cell-incomplete')
             colour = _CELL[now >= limits['content']]
             out.append(f'| style="background-color:{colour}" | '
                        + _stats_link(issue, links, _percent(msg, now, limits['content']))
-                       + f'<br /><small>{_percent(msg, then, limits["content"])}</small>')
+                       + f'<br /><small>{then_text}</small>')
     out.append('|}')
     return out
 

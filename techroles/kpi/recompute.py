@@ -40,7 +40,8 @@ def _recompute_translation(section: Mapping[str, Any]) -> dict[str, Any]:
             figures[issue, lang] = IssueFigure(
                 translated=figure['translated'],
                 translated_at_delivery=figure['translated_at_delivery'],
-                total=figure['total'], complete=figure['complete'])
+                total=figure['total'], complete=figure['complete'],
+                complete_at_delivery=figure.get('complete_at_delivery'))
     thresholds = section.get('thresholds_exact') or section['thresholds']
     deliveries = None
     if 'delivery' in section:

@@ -396,6 +396,9 @@ def group_stats(
                 f'incomplete for {", ".join(late) or "no wanted language"}')
         for lang, figure in per_lang.items():
             figures[(state.issue, lang)] = figure
+            if figure.absent:
+                warnings.append(f'{state.issue}: messagegroupstats has no row for {lang} '
+                                '(a language code Translate does not know?); figure undetermined')
     return figures, warnings
 
 
@@ -510,6 +513,7 @@ def collect_coverage(
     stats_retry_wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
     limit: int | None = None,
+    now: datetime | None = None,
 ) -> CoverageData:
     """Coverage of every existing issue of ``weeks`` in every language.
 
@@ -519,7 +523,9 @@ def collect_coverage(
     is fully covered by definition and costs no request. ``frozen`` holds
     at-delivery figures from the history: those pairs are not recomputed
     (and their history is not read). ``limit`` overrides the multi-value
-    limit (tests use it to exercise batching).
+    limit (tests use it to exercise batching). ``now`` is the server time:
+    an issue whose delivery time is later has no figure at delivery yet
+    (incomplete, and nothing to freeze).
 
     Failures never turn into 0 %: a source that could not be read makes the
     figures it would have given incomplete (the other source is used where
@@ -608,8 +614,8 @@ def collect_coverage(
                 pages = {unit: rev for (unit, code), rev in current[title].items()
                          if code == lang and unit in units}
                 unknown = any(rev is None or rev.fuzzy is None for rev in pages.values())
-                now = frozenset(unit for unit, rev in pages.items()
-                                if rev is not None and rev.fuzzy is False)
+                translated_now = frozenset(unit for unit, rev in pages.items()
+                                           if rev is not None and rev.fuzzy is False)
                 revisions: dict[str, list[UnitRevision]] = {}
                 if key not in frozen:
                     for unit, rev in pages.items():
@@ -620,18 +626,19 @@ def collect_coverage(
                     out.warnings.append(f'{title} [{lang}]: a translation revision could not '
                                         'be read; figure incomplete')
                 counted = CountedFigure(
-                    units, now, revisions, None if key in frozen else delivery,
+                    units, translated_now, revisions, None if key in frozen else delivery,
                     complete=not (unknown or key in broken),
                 )
             out.counted[key] = counted
             stats = out.stats.get(key)
             out.figures[key] = coverage.issue_figure(stats, counted,
-                                                     frozen_at_delivery=frozen.get(key))
+                                                     frozen_at_delivery=frozen.get(key), now=now)
             if stats is not None:
                 warning = coverage.compare_sources(stats, counted, where=f'{title} [{lang}]')
                 if warning:
                     out.warnings.append(warning)
-            if key not in frozen and counted.complete and counted.delivery is not None:
+            if key not in frozen and counted.complete and counted.delivery is not None \
+                    and out.figures[key].at_delivery_complete:
                 at = counted.translated_at_delivery
                 if at is not None:
                     out.new_at_delivery[key] = at

@@ -227,11 +227,14 @@ def test_translation_report_shape_is_the_stable_contract() -> None:
     assert tr['thresholds'] == {'content': 0.75, 'issues': 0.75, 'languages': 1.0}
     assert tr['thresholds_exact'] == {'content': '3/4', 'issues': '3/4', 'languages': '1'}
     for entry in tr['languages'].values():
+        # The stable keys, plus the at-delivery figure's own completeness.
         assert set(entry) == {'issues_meeting', 'issues_meeting_at_delivery', 'issues_total',
-                              'issues_incomplete', 'meets', 'meets_at_delivery', 'per_issue'}
+                              'issues_incomplete', 'meets', 'meets_at_delivery', 'per_issue',
+                              'issues_total_at_delivery', 'issues_incomplete_at_delivery'}
         assert list(entry['per_issue']) == ISSUES
         for figure in entry['per_issue'].values():
-            assert set(figure) == {'translated', 'translated_at_delivery', 'total', 'complete'}
+            assert set(figure) == {'translated', 'translated_at_delivery', 'total', 'complete',
+                                   'complete_at_delivery'}
 
 
 def _language(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -248,9 +251,11 @@ def test_translation_kpi_hand_computed() -> None:
     assert _language(languages['es']) == (3, 3, 3, [I45], True, True)
     assert _language(languages['ig']) == (0, 0, 4, [], False, False)
     assert languages['fr']['per_issue'][I42] == {'translated': 6, 'translated_at_delivery': 5,
-                                                 'total': 8, 'complete': True}
+                                                 'total': 8, 'complete': True,
+                                                 'complete_at_delivery': True}
     assert languages['de']['per_issue'][I45] == {'translated': 0, 'translated_at_delivery': 0,
-                                                 'total': 5, 'complete': False}
+                                                 'total': 5, 'complete': False,
+                                                 'complete_at_delivery': False}
     # The language missing entirely: 0 of each issue's total, 45's total borrowed from fr.
     assert {issue: (f['translated'], f['total'], f['complete'])
             for issue, f in languages['ig']['per_issue'].items()} == {
@@ -289,6 +294,23 @@ def test_issue_without_units_is_no_issue() -> None:
     assert _language(only['languages']['fr']) == (0, 0, 0, [], None, None)
     assert (only['no_issue'], only['headline'], only['goal_met']) == (True, None, None)
     assert only['languages_undetermined'] == []
+
+
+def test_current_and_at_delivery_figures_have_their_own_completeness() -> None:
+    """One unreadable old revision withholds the figure at delivery, not the current one."""
+    figures = {(I42, 'fr'): IssueFigure(8, 0, 8, complete_at_delivery=False),
+               (I43, 'fr'): IssueFigure(4, 4, 4)}
+    tr = translation_kpi([I42, I43], ['fr'], figures, {'issues': 1})
+    fr = tr['languages']['fr']
+    assert (fr['issues_total'], fr['issues_incomplete'], fr['meets']) == (2, [], True)
+    assert (fr['issues_total_at_delivery'], fr['issues_incomplete_at_delivery'],
+            fr['meets_at_delivery']) == (1, [I42], None)
+    assert (tr['headline'], tr['headline_at_delivery']) == (1.0, None)
+    assert recompute_from_report(json.loads(json.dumps({'translation': tr}))) == \
+        {'translation': tr}
+    # Only complete figures at delivery are frozen.
+    assert history_record({'translation': tr}, date(2026, 11, 9))['translation'][
+        'at_delivery'] == {I43: {'fr': 4}}
 
 
 def test_thresholds_are_exact_fractions_met_at_equality() -> None:

@@ -20,6 +20,7 @@ from techroles.kpi.figures import (
     ambassador_kpi,
     default_targets,
     normalize_thresholds,
+    select_targets,
     threshold_fraction,
     translation_kpi,
 )
@@ -34,6 +35,14 @@ from techroles.kpi.history import (
     tabular_data,
 )
 from techroles.kpi.page import KPI_MESSAGE_KEYS, KpiLinks, default_msg, render_kpi_section
+from techroles.kpi.reach import (
+    SiteFacts,
+    communities,
+    help_needed,
+    reach,
+    reach_from_wikis,
+    site_facts_from_matrix,
+)
 from techroles.kpi.recompute import check_report, recompute_from_report
 from techroles.kpi.wikitext import (
     KPI_END,
@@ -53,23 +62,30 @@ __all__ = [
     'KPI_START',
     'SIGNAL_CRITERIA',
     'KpiLinks',
+    'SiteFacts',
     'ambassador_kpi',
     'check_report',
     'check_tabular',
+    'communities',
     'default_msg',
     'default_targets',
     'escape_wikitext',
     'frozen_at_delivery',
+    'help_needed',
     'history_json',
     'history_record',
     'merge_history',
     'normalize_thresholds',
     'parse_history',
     'percent_number',
+    'reach',
+    'reach_from_wikis',
     'recompute_from_report',
     'render_kpi_section',
     'replace_between_markers',
     'section_between_markers',
+    'select_targets',
+    'site_facts_from_matrix',
     'tabular_data',
     'threshold_fraction',
     'translation_kpi',

@@ -24,7 +24,7 @@ from techroles.model import ACTIVE_STATUSES, Decision, Status
 
 __all__ = [
     'DEFAULT_THRESHOLDS', 'SIGNAL_CRITERIA', 'ambassador_kpi', 'default_targets',
-    'normalize_thresholds', 'threshold_fraction', 'translation_kpi',
+    'normalize_thresholds', 'select_targets', 'threshold_fraction', 'translation_kpi',
 ]
 
 #: Role criteria counted from ``Decision.signals`` (besides ``recognizable``).
@@ -189,6 +189,26 @@ def default_targets(table_languages: Iterable[str], source_language: str = 'en')
     """Targeted languages by default: every language with a row in the translator
     table, the source language excluded (it has nothing to translate)."""
     return sorted({lang for lang in table_languages if lang and lang != source_language})
+
+
+def select_targets(
+    configured: Sequence[str] | None, table_languages: Iterable[str], source_language: str,
+) -> tuple[list[str], list[str]]:
+    """The targeted languages and one-line warnings.
+
+    ``configured`` (``targeted_languages``) wins when set, else
+    :func:`default_targets`. The source language is never targeted: it has
+    nothing to translate and would always count as n/n; configured, it is
+    dropped with a warning.
+    """
+    if configured is None:
+        return default_targets(table_languages, source_language), []
+    targets = list(dict.fromkeys(configured))
+    if source_language not in targets:
+        return targets, []
+    targets.remove(source_language)
+    return targets, [f'targeted_languages: {source_language!r} is the source language of '
+                     'Tech News, never a targeted language; dropped']
 
 
 def _issue_order(title: str) -> tuple[int, int, int, str]:

@@ -10,16 +10,36 @@ recorded), and the KPI page between its bot-owned markers.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from techroles import config as tr_config
-from techroles import coverage, i18n, kpi, wikis
+from techroles import coverage, delivery, i18n, kpi, wikis
 from techroles.errors import FetchError, PageContentError
-from techroles.model import Decision
-from techroles.wiki import pages, translate
+from techroles.model import Decision, Status
+from techroles.wiki import pages, sitefacts, translate
 from techroles.wiki.jobs import Job
 from techroles.wiki.pages import place
 from techroles.wiki.sites import dbname_of, login, server_time, site_from_key
+
+
+_DBNAME_RE = re.compile(r'[a-z][a-z0-9_]*\Z')
+
+
+def unanswered_wikis(works) -> list[str]:
+    """The wikis whose failure left someone ``unknown`` (from the facts' problems,
+    which start with the wiki's database name)."""
+    found = set()
+    for work in works:
+        for name, decision in work.decisions.items():
+            fact = work.facts.get(name)
+            if decision.status is not Status.UNKNOWN or fact is None:
+                continue
+            for problem in fact.problems:
+                wiki = problem.split(':', 1)[0].split(' (', 1)[0].strip()
+                if _DBNAME_RE.match(wiki):
+                    found.add(wiki)
+    return sorted(found)
 
 
 class KpiJob(Job):
@@ -61,15 +81,58 @@ class KpiJob(Job):
                     w for _, row in work.rows[name] for w in row.wikis)
         return kpi.ambassador_kpi(decisions, {n: sorted(w) for n, w in people_wikis.items()},
                                   target_wikis=self.cfg.target_wikis,
-                                  family_of=wikis.project_group)
+                                  family_of=wikis.project_group,
+                                  unanswered_wikis=unanswered_wikis(works))
+
+    def people_of(self, works, kind: str) -> tuple[dict[str, Decision], dict[str, list[str]]]:
+        """Decisions, and row wikis (ambassadors) or languages (translators)."""
+        decisions: dict[str, Decision] = {}
+        where: dict[str, set[str]] = {}
+        for work in works:
+            if work.spec.kind != kind:
+                continue
+            for name, decision in work.decisions.items():
+                decisions.setdefault(name, decision)
+                where.setdefault(name, set()).update(
+                    x for _, row in work.rows[name]
+                    for x in (row.wikis if kind == 'ambassadors' else row.languages))
+        return decisions, {name: sorted(found) for name, found in where.items()}
+
+    def reach(self, works, translation: dict) -> tuple[dict, dict] | None:
+        """The ``reach`` and ``help_needed`` blocks (None without a site matrix
+        or a delivery list: the figure is then left out, not shown as 0)."""
+        ref = self.cfg.delivery_list
+        if ref is None:
+            return None
+        site = site_from_key(ref.site)
+        try:
+            facts = sitefacts.read_site_facts(self.meta)
+            snap = pages.read(site, ref.title)
+        except (FetchError, PageContentError) as exc:
+            self.problem(place(site, ref.title), f'reach not computed: {exc}')
+            return None
+        if facts is None or not snap.exists:
+            return None
+        found, warnings = kpi.communities(delivery.parse_targets(snap.text, snap.content_model),
+                                          dbname_of(site), facts)
+        for warning in warnings:
+            self.problem(place(site, ref.title), warning, severity='warning')
+        decisions, people_wikis = self.people_of(works, 'ambassadors')
+        block = kpi.reach(found, facts, decisions, people_wikis,
+                          unanswered_wikis=unanswered_wikis(works))
+        translators, languages = self.people_of(works, 'translators')
+        return block, kpi.help_needed(block, translation, translators, languages,
+                                      source_language=self.cfg.tech_news.source_language)
 
     def targeted_languages(self, works) -> list[str]:
-        if self.cfg.targeted_languages is not None:
-            return list(self.cfg.targeted_languages)
         languages = {lang for work in works if work.spec.kind == 'translators'
                      for rows in work.rows.values() for _, row in rows
                      for lang in row.languages}
-        return kpi.default_targets(languages, self.cfg.tech_news.source_language)
+        targets, warnings = kpi.select_targets(self.cfg.targeted_languages, languages,
+                                               self.cfg.tech_news.source_language)
+        for warning in warnings:
+            self.problem('kpi', warning, severity='warning')
+        return targets
 
     def period(self) -> list[tuple[int, int]]:
         news = self.cfg.tech_news
@@ -101,7 +164,7 @@ class KpiJob(Job):
             delivery_list=self.cfg.delivery_list.title if self.cfg.delivery_list else None,
             delivery_hour_utc=news.delivery_hour_utc, frozen=kpi.frozen_at_delivery(history),
             stats_retries=self.cfg.messagegroupstats_retries,
-            stats_retry_wait=self.cfg.messagegroupstats_retry_wait,
+            stats_retry_wait=self.cfg.messagegroupstats_retry_wait, now=self.now,
         )
         where = place(site, news.prefix)
         for warning in data.warnings:
@@ -126,6 +189,9 @@ class KpiJob(Job):
         self.report = {'ambassadors': self.ambassadors(works)}
         translation, has_translate = self.translation(works, history)
         self.report['translation'] = translation
+        reached = self.reach(works, translation)
+        if reached is not None:
+            self.report['reach'], self.report['help_needed'] = reached
         for line in kpi.check_report(self.report):
             self.problem('kpi', f'inconsistent figure: {line}')
         for lang, figures in translation['languages'].items():

@@ -62,8 +62,14 @@ def build(wiki) -> tuple[str, str]:
     tr(a, 3, 'de', before_a, '!!FUZZY!!Übersetzt.')
     tr(b, 1, 'de', before_b, 'Übersetzt.')
     tr(b, 2, 'de', before_b, 'Übersetzt.')
-    world.page('metawiki', LIST,
-               [(400, 'Admin', '* {{target|page=Tech/News|site=meta.wikimedia.org}}')])
+    world.page('metawiki', LIST, [(400, 'Admin', '\n'.join([
+        '* {{target|page=Tech/News|site=meta.wikimedia.org}}',
+        '* {{target|page=Wikipédia:Le Bistro|site=fr.wikipedia.org}}',
+        '* {{target|page=ويكيبيديا:الميدان|site=ar.wikipedia.org}}',
+        '* {{target|page=Project:Current issues|site=www.mediawiki.org}}',   # no ambassador
+        '* {{target|page=User talk:Alice Active|site=fr.wikipedia.org}}',    # a subscriber
+        '* {{target|page=Wikipedia:Pump|site=xx.example.org}}',              # unknown wiki
+    ]))])
     world.log('metawiki', 'massmessage', 'send', 'Admin', LIST, ago(monday_a))
     world.apply()
     signup(wiki, everyone_page())
@@ -93,14 +99,25 @@ def test_kpi_figures_history_and_page(wiki, tmp_path):
                                      'active', 'slipping', 'new', 'inactive'}
     assert amb['by_status']['blocked'] == 1 and amb['by_status']['slipping'] == 1
     assert amb['by_wiki']['arwiki'] == {**amb['by_wiki']['arwiki'], 'listed': 1, 'active': 1}
+    # Reach: communities receiving Tech News (not the subscriber, not the unknown wiki).
+    reach = report['reach']
+    assert sorted(reach['wikis']) == ['arwiki', 'frwiki', 'mediawikiwiki', 'metawiki']
+    assert (reach['communities'], reach['with_active'], reach['undetermined']) == (4, 3, 0)
+    assert reach['wikis']['frwiki']['targets'] == ['Wikipédia:Le Bistro']
+    assert 'xx.example.org' in outcome.stderr and 'not a community' in outcome.stderr
+    needed = report['help_needed']
+    assert [e['wiki'] for e in needed['communities_without_active']] == ['mediawikiwiki']
+    # Languages missing the goal, fewest active translators first (Bob Stale is inactive).
+    assert [(e['language'], e['active_translators']) for e in needed['languages_short']] == \
+        [('de', 0), ('ar', 1)]
     tr = report['translation']
     assert tr['issues'] == [a, b]
     assert tr['targeted_languages'] == ['ar', 'de', 'fr']
     fr, de, ar = (tr['languages'][x] for x in ('fr', 'de', 'ar'))
     assert fr['per_issue'][a] == {'translated': 4, 'translated_at_delivery': 3, 'total': 4,
-                                  'complete': True}
+                                  'complete': True, 'complete_at_delivery': True}
     assert fr['per_issue'][b] == {'translated': 2, 'translated_at_delivery': 2, 'total': 2,
-                                  'complete': True}
+                                  'complete': True, 'complete_at_delivery': True}
     assert (fr['issues_meeting'], fr['issues_meeting_at_delivery'], fr['issues_total']) == (2, 2, 2)
     assert fr['meets'] is True and fr['meets_at_delivery'] is True
     assert de['per_issue'][a]['translated'] == 2 and de['issues_meeting'] == 1
@@ -119,5 +136,6 @@ def test_kpi_figures_history_and_page(wiki, tmp_path):
     html = human.get(action='parse', page=KPI_PAGE, prop='text')['parse']['text']
     assert 'techroles-kpi' in html or 'wikitable' in html
     assert a in html.replace('_', ' ') and 'Error' not in html
+    assert 'id="techroles-kpi-help"' in html and 'Where help is needed' in html
     page = human.text(KPI_PAGE)
     assert page.count('<!-- techroles:kpi:start -->') == 1

@@ -499,6 +499,29 @@ def _revisions_at_delivery(
 
 # -- everything together -------------------------------------------------------
 
+def _with_display_title(
+    issue: Issue, units: tuple[str, ...], stats: Mapping[Key, StatsFigure],
+    pages: Mapping[tuple[str, str], TranslationRevision | None],
+) -> tuple[str, ...]:
+    """The units, with the page title when Translate translates it.
+
+    Translate's total is the units of the last marking (plus the title when
+    the page translates it), not those of the current text: a total one
+    above the text's count also happens when a unit was removed from the
+    text after marking. So the title counts as a unit only when the totals
+    say so *and* some language has a translation of it
+    (``Translations:<issue>/Page display title/<lang>``); otherwise the
+    count stays that of the text (within the one unit of slack the two
+    sources are allowed).
+    """
+    stats_total = max((f.total for (i, _), f in stats.items()
+                       if i == issue.title and f.complete), default=None)
+    translated_title = any(unit == DISPLAY_TITLE_UNIT for unit, _ in pages)
+    if units and stats_total == len(units) + 1 and translated_title:
+        return (*units, DISPLAY_TITLE_UNIT)
+    return units
+
+
 def collect_coverage(
     site: pywikibot.site.APISite,
     *,
@@ -560,10 +583,6 @@ def collect_coverage(
     walks: dict[int, _Walk] = {}
     for issue in issues:
         units = issue.units
-        stats_total = max((f.total for (i, _), f in out.stats.items()
-                           if i == issue.title and f.complete), default=None)
-        if stats_total == len(units) + 1 and units:
-            units = (*units, DISPLAY_TITLE_UNIT)  # Translate counts the title as a unit
         units_of[issue.title] = units
         if not issue.readable:
             out.warnings.append(f'{issue.title}: source text hidden; figures incomplete')
@@ -579,6 +598,7 @@ def collect_coverage(
             failed_issue.add(issue.title)
             continue
         current[issue.title] = pages
+        units = units_of[issue.title] = _with_display_title(issue, units, out.stats, pages)
         delivery = out.deliveries[issue.title].time
         for (unit, lang), rev in pages.items():
             key = (issue.title, lang)

@@ -288,6 +288,36 @@ def test_frozen_at_delivery_figures_are_kept_and_not_read_again(cw, meta):
     assert requests == 3 + 3 + 3 + 1
 
 
+def test_units_as_of_the_last_marking(cw, meta):
+    """Unit 3 left D's text after D was marked: Translate keeps counting the marked
+    units (3), and the one-unit gap is no reason to invent a "Page display title" unit."""
+    import pywikibot
+
+    marked = pywikibot.Page(meta, D).latest_revision_id
+    world = World(cw)
+    Fixture(world, 'metawiki').add(D, (t(27), source(1, 2)), user='Admin')
+    world.apply()
+    merge_standins(cw, messagegroupstats={'marked': {D: marked}})
+    data, _, _ = collect(meta)
+    assert data.stats[(D, 'fr')].total == 3                   # the marked units
+    assert data.counted[(D, 'fr')].units == ('1', '2')        # no invented title unit
+    # Translate's current figure stands; the figure at delivery is counted over the
+    # current text's units (2 of them), a known limit without list=messagecollection.
+    assert data.figures[(D, 'fr')] == IssueFigure(3, 2, 3)
+    # B translates its title (a translation of it exists): still counted as a unit.
+    assert data.counted[(B, 'fr')].units[-1] == translate.DISPLAY_TITLE_UNIT
+
+
+def test_fuzzy_tag_without_marker(cw, meta):
+    """Translate marks a translation fuzzy by a revision tag that no text shows: the
+    current figure (from the statistics) sees it; the count from the text cannot."""
+    merge_standins(cw, messagegroupstats={'fuzzy_tags': [f'Translations:{D}/1/fr']})
+    data, _, _ = collect(meta)
+    assert data.stats[(D, 'fr')] == StatsFigure(2, 3, 1)
+    assert data.figures[(D, 'fr')].translated == 2
+    assert data.counted[(D, 'fr')].translated == 3            # text only: documented limit
+
+
 def test_no_figure_at_delivery_before_the_delivery(cw, meta):
     """Server time before B's estimated delivery (a period reaching past today): B's
     figure at delivery is incomplete and not frozen; its current figure stands."""

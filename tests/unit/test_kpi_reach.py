@@ -22,6 +22,7 @@ from techroles.kpi import (
     percent_number,
     recompute_from_report,
     render_kpi_section,
+    select_targets,
     translation_kpi,
 )
 from techroles.kpi.reach import (
@@ -299,3 +300,11 @@ def test_reach_report_round_trip_keeps_help_untouched() -> None:
     recompute_from_report(report)
     assert report == before
     assert DeliveryTarget('X').site is None
+
+
+def test_the_source_language_is_never_targeted() -> None:
+    assert select_targets(['en', 'fr', 'fr'], ['de'], 'en') == (
+        ['fr'], ["targeted_languages: 'en' is the source language of Tech News, never a "
+                 'targeted language; dropped'])
+    assert select_targets(['fr'], ['de'], 'en') == (['fr'], [])
+    assert select_targets(None, ['de', 'en', 'ar'], 'en') == (['ar', 'de'], [])

@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from techroles import coverage
+from techroles.testbed.faultproxy import ProxiedFarm, has
 from techroles.testbed.fixtures import World
 from techroles.testbed.humans import Human
 from tests.integration.helpers import AMBASSADORS, TRANSLATORS, config, run, signup
@@ -139,3 +140,40 @@ def test_kpi_figures_history_and_page(wiki, tmp_path):
     assert 'id="techroles-kpi-help"' in html and 'Where help is needed' in html
     page = human.text(KPI_PAGE)
     assert page.count('<!-- techroles:kpi:start -->') == 1
+
+
+@pytest.fixture(scope='module')
+def proxied(farm, tmp_path_factory):
+    """Proxies in front of every wiki (rules cleared per test)."""
+    proxies = ProxiedFarm(farm, tmp_path_factory.mktemp('proxied')).start()
+    yield proxies
+    proxies.stop()
+
+
+def test_a_wiki_that_does_not_answer_makes_the_figures_undetermined(wiki, proxied, tmp_path):
+    """arwiki answers 503 to the activity query: its only ambassador is unknown, so the
+    ambassador and reach figures are undetermined (null), never the lower bound."""
+    build(wiki)
+    proxied.clear()
+    proxied['arwiki'].add(action='http', status=503,
+                          match={'action': 'query', 'list': has('usercontribs')})
+    cfg = config(tmp_path, tables=[
+        {'site': 'meta:meta', 'page': AMBASSADORS, 'kind': 'ambassadors'},
+        {'site': 'meta:meta', 'page': TRANSLATORS, 'kind': 'translators'}],
+        tech_news={'weeks': 2})
+    outcome = run('kpi', cfg, '-always', env=proxied.env())
+    proxied.clear()
+    assert outcome.code == 1, outcome.stderr[-2000:]
+    amb = outcome.report['ambassadors']
+    assert (amb['active'], amb['undetermined']) == (None, 1)
+    assert amb['unanswered_wikis'] == ['arwiki']
+    assert 'arwiki' in amb['wikis_undetermined'] and 'arwiki' not in amb['wikis_without_active']
+    reach = outcome.report['reach']
+    assert (reach['with_active'], reach['undetermined']) == (None, 1)
+    assert reach['wikis']['arwiki']['state'] == 'undetermined'
+    human = Human(wiki, 'metawiki')
+    record = json.loads(human.text(HISTORY))['records'][-1]
+    assert record['ambassadors']['active'] is None and record['reach']['with_active'] is None
+    page = human.text(KPI_PAGE)
+    assert 'wikis that did not answer: arwiki' in page
+    assert "could not be checked" in page

@@ -52,7 +52,7 @@ __all__ = [
     'week_monday',
 ]
 
-#: Text Translate puts in front of an outdated unit translation.
+#: Text Translate puts in an outdated unit translation (in front; found anywhere).
 FUZZY_PREFIX = '!!FUZZY!!'
 #: Canonical name of namespace 1198, where unit translations live.
 TRANSLATIONS_NAMESPACE = 'Translations'
@@ -231,8 +231,17 @@ def parse_translation_title(
 
 
 def is_fuzzy(text: str) -> bool:
-    """True when a unit translation is outdated (Translate's ``!!FUZZY!!``)."""
-    return text.startswith(FUZZY_PREFIX)
+    """True when a unit translation is outdated: ``!!FUZZY!!`` anywhere in it.
+
+    Translate's own test (``MessageHandle::hasFuzzyString``,
+    src/MessageLoading/MessageHandle.php line 212 at 196526a8) is
+    ``str_contains``, not a prefix check. Translate also marks a translation
+    fuzzy with a revision tag that no text shows (a validation failure, an
+    edit by someone without the ``unfuzzy`` right): where Translate exists its
+    statistics are the reference for the current figure; the figure at
+    delivery can only see the marker in the text.
+    """
+    return FUZZY_PREFIX in text
 
 
 # -- Delivery --------------------------------------------------------------
@@ -280,6 +289,9 @@ class StatsFigure:
     total: int
     fuzzy: int = 0
     complete: bool = True
+    #: The response was complete but had no row for this language (a code
+    #: Translate does not know): the figure is undetermined, never 0 %.
+    absent: bool = False
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StatsFigure:
@@ -294,9 +306,11 @@ def stats_from_rows(
     """One StatsFigure per wanted language from ``messagegroupstats`` rows.
 
     ``complete`` says whether the response came back without a pending
-    ``mgsoffset``. A language without a row is then untranslated (0 of the
-    group's total, e.g. with ``mgssuppressempty``); in an incomplete response
-    it is incomplete instead, because its row may simply not be computed yet.
+    ``mgsoffset``. Translate answers a row for every language it knows (the
+    bot never asks ``mgssuppressempty``), so a language without a row in a
+    complete response is one it does not know: ``absent``, undetermined and
+    worth a warning, not 0 %. In an incomplete response the row may simply
+    not be computed yet: incomplete.
     """
     by_lang = {str(row.get('language') or row.get('code')): StatsFigure.from_row(row)
                for row in rows}
@@ -306,7 +320,8 @@ def stats_from_rows(
         if lang in by_lang:
             result[lang] = by_lang[lang]
         else:
-            result[lang] = StatsFigure(0, total, 0, complete=complete and bool(by_lang))
+            result[lang] = StatsFigure(0, total, 0, complete=False,
+                                       absent=complete and bool(by_lang))
     return result
 
 
@@ -386,15 +401,25 @@ class CountedFigure:
 class IssueFigure:
     """Coverage of one issue in one language: the input of the KPI.
 
-    ``complete`` is False when either figure could not be established; the
-    KPI then treats the issue as neither meeting nor failing, whatever the
-    (partial) numbers say.
+    ``complete`` is False when the current figure could not be established,
+    ``complete_at_delivery`` the same for the figure at delivery; the KPI
+    then treats the issue as neither meeting nor failing for that figure,
+    whatever the (partial) numbers say.
     """
 
     translated: int
     translated_at_delivery: int
     total: int
     complete: bool = True
+    #: Whether the figure at delivery is established; None: as ``complete``.
+    #: Apart because one unreadable old revision must not withhold a current
+    #: figure that Translate's statistics gave in full.
+    complete_at_delivery: bool | None = None
+
+    @property
+    def at_delivery_complete(self) -> bool:
+        """Whether the figure at delivery can be counted."""
+        return self.complete if self.complete_at_delivery is None else self.complete_at_delivery
 
     def __post_init__(self) -> None:
         # A count that cannot be is a bug upstream: refuse it rather than publish it.
@@ -410,17 +435,22 @@ def issue_figure(
     counted: CountedFigure | None,
     *,
     frozen_at_delivery: int | None = None,
+    now: datetime | None = None,
 ) -> IssueFigure:
     """Combine the two sources into the figure the KPI uses.
 
     Eventual coverage comes from ``messagegroupstats`` when it is complete
-    (it is what Translate itself shows), else from counting. The figure at
-    delivery comes from the history when it was frozen there earlier, else
-    from counting; it is never larger than the total.
+    (it is what Translate itself shows, fuzzy tags included), else from
+    counting; a language Translate's complete answer lacks (``absent``) is
+    undetermined whatever counting says. The figure at delivery comes from
+    the history when it was frozen there earlier, else from counting; it is
+    never larger than the total, and it is incomplete while the delivery
+    time is later than ``now`` (the server time): nothing is delivered yet.
+    Each figure has its own completeness.
     """
     if stats is not None and stats.complete:
         translated, total, complete = stats.translated, stats.total, True
-    elif counted is not None and counted.complete:
+    elif counted is not None and counted.complete and not (stats is not None and stats.absent):
         translated, total, complete = counted.translated, counted.total, True
     else:
         best = stats if stats is not None else counted
@@ -429,14 +459,17 @@ def issue_figure(
         complete = False
     if frozen_at_delivery is not None:
         at_delivery: int | None = frozen_at_delivery
-    elif counted is not None and counted.complete:
+    elif counted is not None and counted.complete and not (
+            now is not None and counted.delivery is not None
+            and _utc(counted.delivery) > _utc(now)):
         at_delivery = counted.translated_at_delivery
     else:
         at_delivery = None
-    if at_delivery is None:
-        at_delivery, complete = 0, False
-    return IssueFigure(translated=translated, translated_at_delivery=min(at_delivery, total),
-                       total=total, complete=complete)
+    at_complete = at_delivery is not None
+    return IssueFigure(translated=translated,
+                       translated_at_delivery=min(at_delivery or 0, total),
+                       total=total, complete=complete,
+                       complete_at_delivery=None if at_complete == complete else at_complete)
 
 
 def compare_sources(

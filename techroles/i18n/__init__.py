@@ -27,7 +27,8 @@ from techroles.model import Decision, Status
 
 __all__ = [
     'LABEL_PARAMS', 'SUMMARY_ORDER', 'direction', 'edit_summary', 'fallback_chain',
-    'format_list', 'languages', 'message', 'percent', 'plural_form', 'status_label',
+    'format_list', 'keys', 'languages', 'message', 'percent', 'plural_form', 'status_label',
+    'template',
 ]
 
 #: Label keys an operator may override in ``labels`` (configuration), with
@@ -259,6 +260,17 @@ def _lookup(key: str, lang: str) -> tuple[str, str]:
         if text is not None:
             return text, code
     raise KeyError(f'no message {key!r}')
+
+
+def template(key: str, lang: str) -> str:
+    """The text of ``key`` as written (parameters and ``{{PLURAL:}}`` untouched),
+    along the fallback chain: for pages where the wiki expands the markup."""
+    return _lookup(key, lang)[0]
+
+
+def keys(lang: str) -> list[str]:
+    """The message keys of one language file, in file order."""
+    return list(_load(lang))
 
 
 def message(key: str, lang: str, *params: object) -> str:

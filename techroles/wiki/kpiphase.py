@@ -16,7 +16,8 @@ import pywikibot
 
 from techroles import coverage, i18n, kpi, wikis
 from techroles.errors import FetchError, PageContentError
-from techroles.wiki import pages, translate
+from techroles.model import Decision
+from techroles.wiki import delivery_list, pages, sitefacts, translate
 from techroles.wiki.context import RunContext
 from techroles.wiki.decide import Decisions
 from techroles.wiki.pages import place
@@ -24,47 +25,78 @@ from techroles.wiki.signup import PageWork
 from techroles.wiki.sites import dbname_of, site_from_key
 
 
-def ambassadors(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
-                incomplete: list[str]) -> dict:
-    """The ambassador figures; undetermined when the listing itself is incomplete.
-
-    ``incomplete`` says why not everyone listed could be read (a page that
-    could not be read, an unreadable table): the figure would then be a lower
-    bound, so it is withheld like one resting on people who could not be checked.
-    """
-    people: dict = {}
-    people_wikis: dict[str, set[str]] = {}
+def people_of(works: list[PageWork], decisions: Decisions, kind: str
+              ) -> tuple[dict[str, Decision], dict[str, list[str]]]:
+    """The decisions of everyone listed on ``kind`` pages, and their row wikis
+    (ambassadors) or languages (translators), over every readable row."""
+    decided: dict[str, Decision] = {}
+    where: dict[str, set[str]] = {}
     for work in works:
-        if work.spec.kind != 'ambassadors':
+        if work.spec.kind != kind:
             continue
         for name, rows in work.listed.items():
-            if decisions is not None:
-                people[name] = decisions.people[name]
-            people_wikis.setdefault(name, set()).update(w for _, row in rows for w in row.wikis)
-    section = kpi.ambassador_kpi(people, {n: sorted(w) for n, w in people_wikis.items()},
-                                 target_wikis=ctx.cfg.target_wikis,
-                                 family_of=wikis.project_group)
-    if incomplete:
-        section['active'] = None
-        section['undetermined_reason'] = '; '.join(incomplete)
-    return section
+            if name in decisions.people:
+                decided[name] = decisions.people[name]
+            where.setdefault(name, set()).update(
+                x for _, row in rows
+                for x in (row.wikis if kind == 'ambassadors' else row.languages))
+    return decided, {name: sorted(found) for name, found in where.items()}
+
+
+def ambassadors(ctx: RunContext, works: list[PageWork], decisions: Decisions,
+                incomplete: list[str]) -> dict:
+    """The ambassador figures; undetermined when anyone could not be checked or
+    the listing itself is incomplete (``incomplete``: a page or table unread)."""
+    decided, people_wikis = people_of(works, decisions, 'ambassadors')
+    return kpi.ambassador_kpi(decided, people_wikis, target_wikis=ctx.cfg.target_wikis,
+                              family_of=wikis.project_group,
+                              unanswered_wikis=decisions.unanswered_wikis(),
+                              listing_incomplete=incomplete)
+
+
+def reach(ctx: RunContext, works: list[PageWork], decisions: Decisions,
+          incomplete: list[str], translation: dict) -> tuple[dict, dict] | None:
+    """The ``reach`` and ``help_needed`` blocks.
+
+    None without a delivery list or a site matrix: the figure is then left
+    out, never shown as 0. Costs one site matrix request, no per-person one.
+    """
+    listed = delivery_list.read_targets(ctx)
+    ref = ctx.cfg.delivery_list
+    if listed is None or ref is None:
+        return None
+    where = place(site_from_key(ref.site), ref.title)
+    try:
+        facts = sitefacts.read_site_facts(ctx.meta)
+    except (FetchError, PageContentError) as exc:
+        ctx.problem(where, f'reach not computed: {exc}')
+        return None
+    if facts is None:
+        return None
+    here, targets = listed
+    found, warnings = kpi.communities([target for _, target in targets], here, facts)
+    for warning in warnings:
+        ctx.problem(where, warning, severity='warning')
+    decided, people_wikis = people_of(works, decisions, 'ambassadors')
+    block = kpi.reach(found, facts, decided, people_wikis,
+                      unanswered_wikis=decisions.unanswered_wikis(),
+                      listing_incomplete=incomplete)
+    translators, languages = people_of(works, decisions, 'translators')
+    return block, kpi.help_needed(block, translation, translators, languages,
+                                  source_language=ctx.cfg.tech_news.source_language)
 
 
 def targeted_languages(ctx: RunContext, works: list[PageWork]) -> list[str]:
-    """The configured targets, or every language with a row in a translator table.
-
-    The source language is never a target: its "translation" is the source.
-    """
-    source = ctx.cfg.tech_news.source_language
-    if ctx.cfg.targeted_languages is not None:
-        if source in ctx.cfg.targeted_languages:
-            ctx.problem('kpi', f'targeted_languages names the source language {source!r}: '
-                        'dropped', severity='warning')
-        return [lang for lang in ctx.cfg.targeted_languages if lang != source]
+    """The configured targets, or every language with a row in a translator table;
+    never the source language (dropped with a warning if named)."""
     languages = {lang for work in works if work.spec.kind == 'translators'
                  for rows in work.listed.values() for _, row in rows
                  for lang in row.languages}
-    return kpi.default_targets(languages, source)
+    targets, warnings = kpi.select_targets(ctx.cfg.targeted_languages, languages,
+                                           ctx.cfg.tech_news.source_language)
+    for warning in warnings:
+        ctx.problem('kpi', warning, severity='warning')
+    return targets
 
 
 def period(ctx: RunContext) -> list[tuple[int, int]]:
@@ -100,7 +132,7 @@ def translation(ctx: RunContext, works: list[PageWork], history: list[dict]
         delivery_list=cfg.delivery_list.title if cfg.delivery_list else None,
         delivery_hour_utc=news.delivery_hour_utc, frozen=kpi.frozen_at_delivery(history),
         stats_retries=cfg.messagegroupstats_retries,
-        stats_retry_wait=cfg.messagegroupstats_retry_wait,
+        stats_retry_wait=cfg.messagegroupstats_retry_wait, now=ctx.now,
     )
     where = place(site, news.prefix)
     for warning in data.warnings:
@@ -117,7 +149,7 @@ def thresholds(ctx: RunContext) -> Mapping:
     return {'content': t.content, 'issues': t.issues, 'languages': t.languages}
 
 
-def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
+def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions,
             incomplete: list[str]) -> dict:
     """Compute both KPIs, record them in the history and write the KPI page."""
     ctx.begin('kpi')
@@ -128,15 +160,17 @@ def publish(ctx: RunContext, works: list[PageWork], decisions: Decisions | None,
                    + ('undetermined' if amb.get('active') is None else str(amb['active'])))
     pywikibot.info('techroles: kpi: reading Tech News translations')
     report['translation'], has_translate = translation(ctx, works, history)
+    reached = reach(ctx, works, decisions, incomplete, report['translation'])
+    if reached is not None:
+        report['reach'], report['help_needed'] = reached
     tr = report['translation']
     pywikibot.info(f"techroles: kpi: Tech News: {len(tr.get('issues', []))} issues, "
                    f"{len(tr.get('targeted_languages', []))} targeted languages")
     for line in kpi.check_report(report):
         ctx.problem('kpi', f'inconsistent figure: {line}')
-    if report['ambassadors'].get('active') is None:
-        ctx.problem('kpi', 'active tech ambassadors: undetermined ('
-                    + (report['ambassadors'].get('undetermined_reason')
-                       or 'some people could not be checked') + ')')
+    if amb['active'] is None:
+        why = amb['listing_incomplete'] or [f"{amb['undetermined']} people could not be checked"]
+        ctx.problem('kpi', 'active tech ambassadors: undetermined (' + '; '.join(why) + ')')
     for lang, figures in report['translation']['languages'].items():
         if figures['issues_incomplete']:
             ctx.problem('kpi', f'{lang}: incomplete figures for '

@@ -53,13 +53,13 @@ from datetime import time as dtime
 from typing import NamedTuple
 
 import pywikibot
-from pywikibot.exceptions import APIError
 
 from techroles import coverage
 from techroles.coverage import CountedFigure, IssueFigure, StatsFigure, UnitRevision
 from techroles.errors import FetchError
 from techroles.wiki import api
 from techroles.wiki.store import iso, parse_iso
+from techroles.wiki.translatestats import group_stats
 
 
 __all__ = [
@@ -87,10 +87,6 @@ DISPLAY_TITLE_UNIT = 'Page display title'
 #: Parent-chain rounds before giving up (a page edited this often after its
 #: delivery makes its figure incomplete instead of costing more requests).
 MAX_HISTORY_ROUNDS = 25
-#: Requests following one ``messagegroupstats`` continuation that makes
-#: progress; Translate has a few hundred languages, so this is never reached
-#: unless the API misbehaves.
-MAX_STATS_PAGES = 100
 
 Key = tuple[str, str]  # (issue, language)
 
@@ -173,11 +169,6 @@ def _chunks(items: Sequence, size: int) -> Iterable[list]:
 
 def _norm(title: str) -> str:
     return title.replace('_', ' ')
-
-
-def _api_code(exc: FetchError) -> str | None:
-    cause = exc.__cause__
-    return cause.code if isinstance(cause, APIError) else None
 
 
 def _batch_size(site: pywikibot.site.APISite, limit: int | None) -> int:
@@ -308,97 +299,6 @@ def delivery_times(
     return result, warnings
 
 
-# -- source 1: Translate's statistics ------------------------------------------
-
-@dataclass
-class _StatsState:
-    """One group's ``messagegroupstats`` read, possibly over several rounds."""
-
-    issue: str
-    rows: dict[str, Mapping] = field(default_factory=dict)
-    cont: dict[str, str] = field(default_factory=dict)
-    done: bool = False
-    #: The group does not exist (page not marked for translation).
-    missing: bool = False
-    error: str | None = None
-
-
-def _advance(site: pywikibot.site.APISite, state: _StatsState, wanted: set[str]) -> None:
-    """Follow the continuation while it brings something; stop when stuck."""
-    for _ in range(MAX_STATS_PAGES):
-        try:
-            data = api.request(site, PURPOSE, action='query', meta='messagegroupstats',
-                               mgsgroup=coverage.message_group(state.issue), **state.cont)
-        except FetchError as exc:
-            if _api_code(exc) == 'badparameter':
-                state.missing = state.done = True
-            else:
-                state.error, state.done = str(exc), True
-            return
-        rows = data.get('query', {}).get('messagegroupstats', [])
-        for row in rows:
-            state.rows[str(row.get('language') or row.get('code'))] = row
-        cont = data.get('continue')
-        if not cont or wanted <= set(state.rows):
-            state.done = True
-            return
-        cont = {key: str(value) for key, value in cont.items()}
-        if not rows and cont == state.cont:
-            return  # still rebuilding: retry later
-        state.cont = cont
-    state.error = f'{coverage.message_group(state.issue)}: the continuation did not end'
-    state.done = True
-
-
-def group_stats(
-    site: pywikibot.site.APISite, issues: Sequence[Issue], languages: Sequence[str], *,
-    retries: int, wait: float, sleep: Callable[[float], None] = time.sleep,
-) -> tuple[dict[Key, StatsFigure], list[str]]:
-    """``meta=messagegroupstats`` of each issue's group, per wanted language.
-
-    Issues without units have no group and are not asked. A group Translate
-    does not know (``badparameter``: the page is not marked for translation)
-    gives no figure; a failed request makes that issue's figures incomplete;
-    so does a cache that is still being rebuilt after ``retries`` waits of
-    ``wait`` seconds, for the languages it has not reached.
-    """
-    wanted = set(languages)
-    states = [_StatsState(issue.title) for issue in issues if issue.units]
-    for state in states:
-        _advance(site, state, wanted)
-    for _ in range(max(0, retries)):
-        waiting = [s for s in states if not s.done]
-        if not waiting:
-            break
-        sleep(wait)
-        for state in waiting:
-            _advance(site, state, wanted)
-    figures: dict[Key, StatsFigure] = {}
-    warnings: list[str] = []
-    for state in states:
-        group = coverage.message_group(state.issue)
-        if state.missing:
-            warnings.append(f'{state.issue}: Translate has no message group {group} '
-                            '(not marked for translation?); counting only')
-            continue
-        if state.error is not None:
-            warnings.append(f'{state.issue}: messagegroupstats failed: {state.error}')
-            rows: list[Mapping] = []
-        else:
-            rows = list(state.rows.values())
-        per_lang = coverage.stats_from_rows(rows, languages,
-                                            complete=state.done and state.error is None)
-        if not state.done:
-            late = sorted(lang for lang, fig in per_lang.items() if not fig.complete)
-            warnings.append(
-                f'{state.issue}: messagegroupstats still incomplete after {retries} '
-                f'retries (stopped at {state.cont.get("mgsoffset", "?")!r}); '
-                f'incomplete for {", ".join(late) or "no wanted language"}')
-        for lang, figure in per_lang.items():
-            figures[(state.issue, lang)] = figure
-    return figures, warnings
-
-
 # -- source 2: counting Translations: pages ------------------------------------
 
 def translation_pages(
@@ -496,6 +396,29 @@ def _revisions_at_delivery(
 
 # -- everything together -------------------------------------------------------
 
+def _with_display_title(
+    issue: Issue, units: tuple[str, ...], stats: Mapping[Key, StatsFigure],
+    pages: Mapping[tuple[str, str], TranslationRevision | None],
+) -> tuple[str, ...]:
+    """The units, with the page title when Translate translates it.
+
+    Translate's total is the units of the last marking (plus the title when
+    the page translates it), not those of the current text: a total one
+    above the text's count also happens when a unit was removed from the
+    text after marking. So the title counts as a unit only when the totals
+    say so *and* some language has a translation of it
+    (``Translations:<issue>/Page display title/<lang>``); otherwise the
+    count stays that of the text (within the one unit of slack the two
+    sources are allowed).
+    """
+    stats_total = max((f.total for (i, _), f in stats.items()
+                       if i == issue.title and f.complete), default=None)
+    translated_title = any(unit == DISPLAY_TITLE_UNIT for unit, _ in pages)
+    if units and stats_total == len(units) + 1 and translated_title:
+        return (*units, DISPLAY_TITLE_UNIT)
+    return units
+
+
 def collect_coverage(
     site: pywikibot.site.APISite,
     *,
@@ -510,6 +433,7 @@ def collect_coverage(
     stats_retry_wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
     limit: int | None = None,
+    now: datetime | None = None,
 ) -> CoverageData:
     """Coverage of every existing issue of ``weeks`` in every language.
 
@@ -519,7 +443,9 @@ def collect_coverage(
     is fully covered by definition and costs no request. ``frozen`` holds
     at-delivery figures from the history: those pairs are not recomputed
     (and their history is not read). ``limit`` overrides the multi-value
-    limit (tests use it to exercise batching).
+    limit (tests use it to exercise batching). ``now`` is the server time:
+    an issue whose delivery time is later has no figure at delivery yet
+    (incomplete, and nothing to freeze).
 
     Failures never turn into 0 %: a source that could not be read makes the
     figures it would have given incomplete (the other source is used where
@@ -554,10 +480,6 @@ def collect_coverage(
     walks: dict[int, _Walk] = {}
     for issue in issues:
         units = issue.units
-        stats_total = max((f.total for (i, _), f in out.stats.items()
-                           if i == issue.title and f.complete), default=None)
-        if stats_total == len(units) + 1 and units:
-            units = (*units, DISPLAY_TITLE_UNIT)  # Translate counts the title as a unit
         units_of[issue.title] = units
         if not issue.readable:
             out.warnings.append(f'{issue.title}: source text hidden; figures incomplete')
@@ -573,6 +495,7 @@ def collect_coverage(
             failed_issue.add(issue.title)
             continue
         current[issue.title] = pages
+        units = units_of[issue.title] = _with_display_title(issue, units, out.stats, pages)
         delivery = out.deliveries[issue.title].time
         for (unit, lang), rev in pages.items():
             key = (issue.title, lang)
@@ -608,8 +531,8 @@ def collect_coverage(
                 pages = {unit: rev for (unit, code), rev in current[title].items()
                          if code == lang and unit in units}
                 unknown = any(rev is None or rev.fuzzy is None for rev in pages.values())
-                now = frozenset(unit for unit, rev in pages.items()
-                                if rev is not None and rev.fuzzy is False)
+                translated_now = frozenset(unit for unit, rev in pages.items()
+                                           if rev is not None and rev.fuzzy is False)
                 revisions: dict[str, list[UnitRevision]] = {}
                 if key not in frozen:
                     for unit, rev in pages.items():
@@ -620,18 +543,19 @@ def collect_coverage(
                     out.warnings.append(f'{title} [{lang}]: a translation revision could not '
                                         'be read; figure incomplete')
                 counted = CountedFigure(
-                    units, now, revisions, None if key in frozen else delivery,
+                    units, translated_now, revisions, None if key in frozen else delivery,
                     complete=not (unknown or key in broken),
                 )
             out.counted[key] = counted
             stats = out.stats.get(key)
             out.figures[key] = coverage.issue_figure(stats, counted,
-                                                     frozen_at_delivery=frozen.get(key))
+                                                     frozen_at_delivery=frozen.get(key), now=now)
             if stats is not None:
                 warning = coverage.compare_sources(stats, counted, where=f'{title} [{lang}]')
                 if warning:
                     out.warnings.append(warning)
-            if key not in frozen and counted.complete and counted.delivery is not None:
+            if key not in frozen and counted.complete and counted.delivery is not None \
+                    and out.figures[key].at_delivery_complete:
                 at = counted.translated_at_delivery
                 if at is not None:
                     out.new_at_delivery[key] = at

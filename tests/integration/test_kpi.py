@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from techroles import coverage
+from testbed.faultproxy import ProxiedFarm, has
 from testbed.fixtures import World
 from testbed.humans import Human
 from tests.integration.helpers import AMBASSADORS, TRANSLATORS, config, run, signup
@@ -62,8 +63,14 @@ def build(wiki) -> tuple[str, str]:
     tr(a, 3, 'de', before_a, '!!FUZZY!!Übersetzt.')
     tr(b, 1, 'de', before_b, 'Übersetzt.')
     tr(b, 2, 'de', before_b, 'Übersetzt.')
-    world.page('metawiki', LIST,
-               [(400, 'Admin', '* {{target|page=Tech/News|site=meta.wikimedia.org}}')])
+    world.page('metawiki', LIST, [(400, 'Admin', '\n'.join([
+        '* {{target|page=Tech/News|site=meta.wikimedia.org}}',
+        '* {{target|page=Wikipédia:Le Bistro|site=fr.wikipedia.org}}',
+        '* {{target|page=ويكيبيديا:الميدان|site=ar.wikipedia.org}}',
+        '* {{target|page=Project:Current issues|site=www.mediawiki.org}}',   # no ambassador
+        '* {{target|page=User talk:Alice Active|site=fr.wikipedia.org}}',    # a subscriber
+        '* {{target|page=Wikipedia:Pump|site=xx.example.org}}',              # unknown wiki
+    ]))])
     world.log('metawiki', 'massmessage', 'send', 'Admin', LIST, ago(monday_a))
     world.apply()
     signup(wiki, everyone_page())
@@ -93,14 +100,25 @@ def test_kpi_figures_history_and_page(wiki, tmp_path):
                                      'active', 'slipping', 'new', 'inactive'}
     assert amb['by_status']['blocked'] == 1 and amb['by_status']['slipping'] == 1
     assert amb['by_wiki']['arwiki'] == {**amb['by_wiki']['arwiki'], 'listed': 1, 'active': 1}
+    # Reach: communities receiving Tech News (not the subscriber, not the unknown wiki).
+    reach = report['reach']
+    assert sorted(reach['wikis']) == ['arwiki', 'frwiki', 'mediawikiwiki', 'metawiki']
+    assert (reach['communities'], reach['with_active'], reach['undetermined']) == (4, 3, 0)
+    assert reach['wikis']['frwiki']['targets'] == ['Wikipédia:Le Bistro']
+    assert 'xx.example.org' in outcome.stderr and 'not a community' in outcome.stderr
+    needed = report['help_needed']
+    assert [e['wiki'] for e in needed['communities_without_active']] == ['mediawikiwiki']
+    # Languages missing the goal, fewest active translators first (Bob Stale is inactive).
+    assert [(e['language'], e['active_translators']) for e in needed['languages_short']] == \
+        [('de', 0), ('ar', 1)]
     tr = report['translation']
     assert tr['issues'] == [a, b]
     assert tr['targeted_languages'] == ['ar', 'de', 'fr']
     fr, de, ar = (tr['languages'][x] for x in ('fr', 'de', 'ar'))
     assert fr['per_issue'][a] == {'translated': 4, 'translated_at_delivery': 3, 'total': 4,
-                                  'complete': True}
+                                  'complete': True, 'complete_at_delivery': True}
     assert fr['per_issue'][b] == {'translated': 2, 'translated_at_delivery': 2, 'total': 2,
-                                  'complete': True}
+                                  'complete': True, 'complete_at_delivery': True}
     assert (fr['issues_meeting'], fr['issues_meeting_at_delivery'], fr['issues_total']) == (2, 2, 2)
     assert fr['meets'] is True and fr['meets_at_delivery'] is True
     assert de['per_issue'][a]['translated'] == 2 and de['issues_meeting'] == 1
@@ -119,5 +137,43 @@ def test_kpi_figures_history_and_page(wiki, tmp_path):
     html = human.get(action='parse', page=KPI_PAGE, prop='text')['parse']['text']
     assert 'techroles-kpi' in html or 'wikitable' in html
     assert a in html.replace('_', ' ') and 'Error' not in html
+    assert 'id="techroles-kpi-help"' in html and 'Where help is needed' in html
     page = human.text(KPI_PAGE)
     assert page.count('<!-- techroles:kpi:start -->') == 1
+
+
+@pytest.fixture(scope='module')
+def proxied(farm, tmp_path_factory):
+    """Proxies in front of every wiki (rules cleared per test)."""
+    proxies = ProxiedFarm(farm, tmp_path_factory.mktemp('proxied')).start()
+    yield proxies
+    proxies.stop()
+
+
+def test_a_wiki_that_does_not_answer_makes_the_figures_undetermined(wiki, proxied, tmp_path):
+    """arwiki answers 503 to the activity query: its only ambassador is unknown, so the
+    ambassador and reach figures are undetermined (null), never the lower bound."""
+    build(wiki)
+    proxied.clear()
+    proxied['arwiki'].add(action='http', status=503,
+                          match={'action': 'query', 'list': has('usercontribs')})
+    cfg = config(tmp_path, tables=[
+        {'site': 'meta:meta', 'page': AMBASSADORS, 'kind': 'ambassadors'},
+        {'site': 'meta:meta', 'page': TRANSLATORS, 'kind': 'translators'}],
+        tech_news={'weeks': 2})
+    outcome = run('kpi', cfg, '-always', env=proxied.env())
+    proxied.clear()
+    assert outcome.code == 1, outcome.stderr[-2000:]
+    amb = outcome.report['ambassadors']
+    assert (amb['active'], amb['undetermined']) == (None, 1)
+    assert amb['unanswered_wikis'] == ['arwiki']
+    assert 'arwiki' in amb['wikis_undetermined'] and 'arwiki' not in amb['wikis_without_active']
+    reach = outcome.report['reach']
+    assert (reach['with_active'], reach['undetermined']) == (None, 1)
+    assert reach['wikis']['arwiki']['state'] == 'undetermined'
+    human = Human(wiki, 'metawiki')
+    record = json.loads(human.text(HISTORY))['records'][-1]
+    assert record['ambassadors']['active'] is None and record['reach']['with_active'] is None
+    page = human.text(KPI_PAGE)
+    assert 'wikis that did not answer: arwiki' in page
+    assert "could not be checked" in page

@@ -112,8 +112,8 @@ def build(farm) -> None:
     meta.tr(B, translate.DISPLAY_TITLE_UNIT, 'fr', (t(10, 18), 'Actualités techniques'))
     # de: 1/5 now and at delivery
     meta.tr(B, 1, 'de', (t(9), 'Einheit 1'))
-    # ar: !!FUZZY!! inside the text: Translate counts 2 and 3 as fuzzy (1/5),
-    # counting (text starts with it?) does not (3/5): the sources disagree by 2.
+    # ar: !!FUZZY!! inside the text: fuzzy wherever it stands, for Translate and for
+    # counting alike (MessageHandle::hasFuzzyString is str_contains): 1/5 both.
     meta.tr(B, 1, 'ar', (t(9), 'نص'))
     for unit in (2, 3):
         meta.tr(B, unit, 'ar', (t(9), 'نص !!FUZZY!! قديم'))
@@ -199,8 +199,8 @@ def standins_off(farm, dbname: str) -> Iterator[None]:
 #: (translated now, translated at delivery, total).
 EXPECTED = {
     (A, 'fr'): (4, 3, 5), (A, 'de'): (2, 2, 5), (A, 'ar'): (5, 0, 5), (A, 'es'): (0, 0, 5),
-    # B/ar: eventual from messagegroupstats (1), at delivery from counting (3).
-    (B, 'fr'): (5, 4, 5), (B, 'de'): (1, 1, 5), (B, 'ar'): (1, 3, 5), (B, 'es'): (0, 0, 5),
+    # B/ar: the marker inside the text is fuzzy both now and at delivery.
+    (B, 'fr'): (5, 4, 5), (B, 'de'): (1, 1, 5), (B, 'ar'): (1, 1, 5), (B, 'es'): (0, 0, 5),
     (D, 'fr'): (3, 3, 3), (D, 'de'): (2, 1, 3), (D, 'ar'): (0, 0, 3), (D, 'es'): (0, 0, 3),
     (E, 'fr'): (0, 0, 0), (E, 'de'): (0, 0, 0), (E, 'ar'): (0, 0, 0), (E, 'es'): (0, 0, 0),
 }
@@ -222,12 +222,12 @@ def test_every_figure_on_meta_with_translate_and_the_send_log(cw, meta):
         A: (DELIVERY_A, False), B: (DELIVERY_B, True), D: (DELIVERY_D, False),
         E: (datetime(2025, 3, 3, 20, tzinfo=UTC), True),
     }
-    # Both sources, side by side: they agree except for B/ar.
+    # Both sources, side by side: they agree.
     assert data.stats[(A, 'fr')] == StatsFigure(4, 5, 1)
     assert data.stats[(B, 'ar')] == StatsFigure(1, 5, 2)
     assert data.stats[(B, 'es')] == StatsFigure(0, 5, 0)
     counted = data.counted[(B, 'ar')]
-    assert (counted.translated, counted.total, counted.translated_at_delivery) == (3, 5, 3)
+    assert (counted.translated, counted.total, counted.translated_at_delivery) == (1, 5, 1)
     assert data.counted[(B, 'fr')].units == ('1', '2', '3', '4', translate.DISPLAY_TITLE_UNIT)
     assert data.counted[(A, 'de')].units == ('1', '2', '3', '4', '5')
     assert (E, 'fr') not in data.stats            # no unit: no group to ask about
@@ -236,8 +236,6 @@ def test_every_figure_on_meta_with_translate_and_the_send_log(cw, meta):
         '2025-02-10T20:00:00Z',
         f'{E}: no massmessage/send of {LIST} in its week; delivery estimated at '
         '2025-03-03T20:00:00Z',
-        f'{B} [ar]: messagegroupstats says 1/5 translated, counting the Translations: '
-        'pages gives 3/5',
     ]
     # Every at-delivery figure is new (nothing was frozen), ready for the history.
     assert data.new_at_delivery == {k: v[1] for k, v in EXPECTED.items() if k[0] != E} | {
@@ -288,6 +286,48 @@ def test_frozen_at_delivery_figures_are_kept_and_not_read_again(cw, meta):
     assert data.new_at_delivery[(D, 'de')] == 1
     # Only D de/2 needs history now: one round instead of two.
     assert requests == 3 + 3 + 3 + 1
+
+
+def test_units_as_of_the_last_marking(cw, meta):
+    """Unit 3 left D's text after D was marked: Translate keeps counting the marked
+    units (3), and the one-unit gap is no reason to invent a "Page display title" unit."""
+    import pywikibot
+
+    marked = pywikibot.Page(meta, D).latest_revision_id
+    world = World(cw)
+    Fixture(world, 'metawiki').add(D, (t(27), source(1, 2)), user='Admin')
+    world.apply()
+    merge_standins(cw, messagegroupstats={'marked': {D: marked}})
+    data, _, _ = collect(meta)
+    assert data.stats[(D, 'fr')].total == 3                   # the marked units
+    assert data.counted[(D, 'fr')].units == ('1', '2')        # no invented title unit
+    # Translate's current figure stands; the figure at delivery is counted over the
+    # current text's units (2 of them), a known limit without list=messagecollection.
+    assert data.figures[(D, 'fr')] == IssueFigure(3, 2, 3)
+    # B translates its title (a translation of it exists): still counted as a unit.
+    assert data.counted[(B, 'fr')].units[-1] == translate.DISPLAY_TITLE_UNIT
+
+
+def test_fuzzy_tag_without_marker(cw, meta):
+    """Translate marks a translation fuzzy by a revision tag that no text shows: the
+    current figure (from the statistics) sees it; the count from the text cannot."""
+    merge_standins(cw, messagegroupstats={'fuzzy_tags': [f'Translations:{D}/1/fr']})
+    data, _, _ = collect(meta)
+    assert data.stats[(D, 'fr')] == StatsFigure(2, 3, 1)
+    assert data.figures[(D, 'fr')].translated == 2
+    assert data.counted[(D, 'fr')].translated == 3            # text only: documented limit
+
+
+def test_no_figure_at_delivery_before_the_delivery(cw, meta):
+    """Server time before B's estimated delivery (a period reaching past today): B's
+    figure at delivery is incomplete and not frozen; its current figure stands."""
+    data, _, _ = collect(meta, now=DELIVERY_B - timedelta(hours=1))
+    for lang in ('fr', 'de'):
+        figure = data.figures[(B, lang)]
+        assert figure.complete and not figure.at_delivery_complete
+        assert (B, lang) not in data.new_at_delivery
+        assert data.figures[(A, lang)].at_delivery_complete         # delivered before
+        assert (A, lang) in data.new_at_delivery
 
 
 def test_incomplete_statistics_are_continued_retried_and_never_zero(cw, meta):

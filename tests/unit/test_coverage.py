@@ -260,7 +260,8 @@ def test_parse_translation_title(title: str, expected: tuple[str, str, str] | No
 def test_is_fuzzy() -> None:
     assert is_fuzzy('!!FUZZY!!Ancien texte')
     assert not is_fuzzy('Texte à jour')
-    assert not is_fuzzy('Texte !!FUZZY!! au milieu')
+    assert is_fuzzy('Texte !!FUZZY!! au milieu')        # anywhere, as Translate tests it
+    assert is_fuzzy('Texte à revoir\n!!FUZZY!!')
     assert not is_fuzzy('')
 
 
@@ -344,7 +345,11 @@ MESSAGEGROUPSTATS_COMPLETE = [
 def test_stats_from_rows_complete_response() -> None:
     stats = stats_from_rows(MESSAGEGROUPSTATS_COMPLETE, ['fr', 'zh-hant', 'ar'], complete=True)
     assert stats == {'fr': StatsFigure(19, 24, 2), 'zh-hant': StatsFigure(3, 24, 21),
-                     'ar': StatsFigure(0, 24, 0, complete=True)}
+                     'ar': StatsFigure(0, 24, 0, complete=False, absent=True)}
+    # A language Translate's complete answer lacks is undetermined, even where counting
+    # would give 0 of 24.
+    counted = CountedFigure(units=tuple('123'), translated_now=frozenset())
+    assert issue_figure(stats['ar'], counted).complete is False
 
 
 def test_stats_from_rows_incomplete_response() -> None:
@@ -370,15 +375,27 @@ def test_issue_figure_prefers_complete_stats_and_counts_at_delivery() -> None:
     assert issue_figure(StatsFigure(0, 0, complete=False), counted) == IssueFigure(18, 12, 23)
 
 
+def test_figure_at_delivery_is_incomplete_before_delivery() -> None:
+    """An explicit period reaching past today: nothing is delivered yet, nothing frozen."""
+    counted = _counted(3, 4, 2)
+    before = issue_figure(None, counted, now=DELIVERY - HOUR)
+    assert (before.complete, before.at_delivery_complete) == (True, False)
+    after = issue_figure(None, counted, now=DELIVERY + HOUR)
+    assert after == IssueFigure(3, 2, 4, True)
+
+
 def test_issue_figure_frozen_and_incomplete() -> None:
     assert issue_figure(StatsFigure(19, 24), None, frozen_at_delivery=15) == \
         IssueFigure(19, 15, 24, True)
     assert issue_figure(StatsFigure(19, 24), None, frozen_at_delivery=30) == \
         IssueFigure(19, 24, 24, True)
-    # No way to know the figure at delivery: incomplete, never 0 %.
-    assert issue_figure(StatsFigure(19, 24), None).complete is False
+    # No way to know the figure at delivery: that figure is incomplete, never 0 %;
+    # the current one from complete statistics still stands.
+    unknown_then = issue_figure(StatsFigure(19, 24), None)
+    assert (unknown_then.complete, unknown_then.at_delivery_complete) == (True, False)
+    # A frozen figure at delivery stands even while the current one is incomplete.
     assert issue_figure(StatsFigure(5, 24, complete=False), None, frozen_at_delivery=3) == \
-        IssueFigure(5, 3, 24, False)
+        IssueFigure(5, 3, 24, False, complete_at_delivery=True)
     assert issue_figure(None, None) == IssueFigure(0, 0, 0, False)
     incomplete = CountedFigure(units=('1',), translated_now=frozenset(), complete=False)
     assert issue_figure(None, incomplete).complete is False

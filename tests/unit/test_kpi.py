@@ -31,8 +31,6 @@ from techroles.errors import PageContentError
 from techroles.kpi import (
     KPI_END,
     KPI_MESSAGE_KEYS,
-    KPI_MESSAGES_EN,
-    KPI_MESSAGES_QQQ,
     KPI_START,
     KpiLinks,
     ambassador_kpi,
@@ -134,7 +132,8 @@ def _family(wiki: str) -> str:
     return 'wiktionary' if wiki.endswith('wiktionary') else 'wikipedia'
 
 
-def scenario_ambassadors() -> dict[str, Any]:
+def scenario_ambassadors(unknown_fay: bool = False) -> dict[str, Any]:
+    """Nine people; Fay could not be checked when ``unknown_fay`` (else inactive)."""
     yes = {'proactive': True, 'supportive': True, 'reachable': True}
     decisions = {
         'Alice': Decision('Alice', Status.ACTIVE, signals=yes),
@@ -146,6 +145,8 @@ def scenario_ambassadors() -> dict[str, Any]:
         'Hal': Decision('Hal', Status.LOCKED),
         'Ivy': Decision('Ivy', Status.BLOCKED),
     }
+    if not unknown_fay:
+        decisions['Fay'] = Decision('Fay', Status.INACTIVE)
     people_wikis = {
         'Alice': ['frwiki', 'dewiki', 'frwiki'], 'Bob': ['frwiki'], 'Chloé': ['arwiki'],
         'Dan': ['enwiktionary'], 'Eve': ['frwiki'], 'Fay': ['dewiki'],  # Fay: no decision
@@ -168,9 +169,10 @@ def _statuses(**counts: int) -> dict[str, int]:
 
 
 def test_ambassador_kpi_hand_computed() -> None:
-    amb = scenario_ambassadors()
+    amb = scenario_ambassadors(unknown_fay=True)
     assert amb['listed'] == 9
-    assert amb['active'] == 2         # Alice (active) + Bob (slipping); not Chloé (new)
+    # Fay could not be checked: the figure is undetermined, not the lower bound 2.
+    assert (amb['active'], amb['undetermined']) == (None, 1)
     assert amb['by_status'] == {status.value: 1 for status in Status}   # Fay is unknown
     assert list(amb['by_status']) == [status.value for status in Status]
     assert {wiki: (entry['listed'], entry['active']) for wiki, entry in amb['by_wiki'].items()} \
@@ -180,11 +182,15 @@ def test_ambassador_kpi_hand_computed() -> None:
     assert amb['by_wiki']['eswiki']['by_status'] == _statuses()
     assert amb['wikis_without_active'] == ['arwiki', 'enwiktionary', 'eswiki', 'frwiktionary']
     assert amb['by_family'] == {
-        'wikipedia': {'listed': 7, 'active': 2, 'wikis': ['arwiki', 'dewiki', 'eswiki', 'frwiki'],
-                      'wikis_without_active': ['arwiki', 'eswiki']},
-        'wiktionary': {'listed': 2, 'active': 0, 'wikis': ['enwiktionary', 'frwiktionary'],
-                       'wikis_without_active': ['enwiktionary', 'frwiktionary']},
+        'wikipedia': {'listed': 7, 'active': None, 'undetermined': 1,
+                      'wikis': ['arwiki', 'dewiki', 'eswiki', 'frwiki'],
+                      'wikis_without_active': ['arwiki', 'eswiki'], 'wikis_undetermined': []},
+        'wiktionary': {'listed': 2, 'active': 0, 'undetermined': 0,
+                       'wikis': ['enwiktionary', 'frwiktionary'],
+                       'wikis_without_active': ['enwiktionary', 'frwiktionary'],
+                       'wikis_undetermined': []},
     }
+    assert amb['wikis_undetermined'] == []     # dewiki has Alice: with, whoever else is unknown
     # recognizable: all but Eve (missing) and Fay (unknown).
     assert amb['criteria'] == {'recognizable': 7, 'proactive': 1, 'supportive': 1,
                                'reachable': 2}
@@ -221,11 +227,14 @@ def test_translation_report_shape_is_the_stable_contract() -> None:
     assert tr['thresholds'] == {'content': 0.75, 'issues': 0.75, 'languages': 1.0}
     assert tr['thresholds_exact'] == {'content': '3/4', 'issues': '3/4', 'languages': '1'}
     for entry in tr['languages'].values():
+        # The stable keys, plus the at-delivery figure's own completeness.
         assert set(entry) == {'issues_meeting', 'issues_meeting_at_delivery', 'issues_total',
-                              'issues_incomplete', 'meets', 'meets_at_delivery', 'per_issue'}
+                              'issues_incomplete', 'meets', 'meets_at_delivery', 'per_issue',
+                              'issues_total_at_delivery', 'issues_incomplete_at_delivery'}
         assert list(entry['per_issue']) == ISSUES
         for figure in entry['per_issue'].values():
-            assert set(figure) == {'translated', 'translated_at_delivery', 'total', 'complete'}
+            assert set(figure) == {'translated', 'translated_at_delivery', 'total', 'complete',
+                                   'complete_at_delivery'}
 
 
 def _language(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -242,9 +251,11 @@ def test_translation_kpi_hand_computed() -> None:
     assert _language(languages['es']) == (3, 3, 3, [I45], True, True)
     assert _language(languages['ig']) == (0, 0, 4, [], False, False)
     assert languages['fr']['per_issue'][I42] == {'translated': 6, 'translated_at_delivery': 5,
-                                                 'total': 8, 'complete': True}
+                                                 'total': 8, 'complete': True,
+                                                 'complete_at_delivery': True}
     assert languages['de']['per_issue'][I45] == {'translated': 0, 'translated_at_delivery': 0,
-                                                 'total': 5, 'complete': False}
+                                                 'total': 5, 'complete': False,
+                                                 'complete_at_delivery': False}
     # The language missing entirely: 0 of each issue's total, 45's total borrowed from fr.
     assert {issue: (f['translated'], f['total'], f['complete'])
             for issue, f in languages['ig']['per_issue'].items()} == {
@@ -279,7 +290,27 @@ def test_issue_without_units_is_no_issue() -> None:
         assert I41 not in tr['languages'][lang]['issues_incomplete']
     assert tr['languages']['fr']['issues_total'] == 4       # 42-45, not 41
     only = translation_kpi([I41], ['fr'], {(I41, 'fr'): IssueFigure(0, 0, 0)})
-    assert _language(only['languages']['fr']) == (0, 0, 0, [], False, False)
+    # Only 0-unit issues: no issue in the period, neither 0 % nor "goal not met".
+    assert _language(only['languages']['fr']) == (0, 0, 0, [], None, None)
+    assert (only['no_issue'], only['headline'], only['goal_met']) == (True, None, None)
+    assert only['languages_undetermined'] == []
+
+
+def test_current_and_at_delivery_figures_have_their_own_completeness() -> None:
+    """One unreadable old revision withholds the figure at delivery, not the current one."""
+    figures = {(I42, 'fr'): IssueFigure(8, 0, 8, complete_at_delivery=False),
+               (I43, 'fr'): IssueFigure(4, 4, 4)}
+    tr = translation_kpi([I42, I43], ['fr'], figures, {'issues': 1})
+    fr = tr['languages']['fr']
+    assert (fr['issues_total'], fr['issues_incomplete'], fr['meets']) == (2, [], True)
+    assert (fr['issues_total_at_delivery'], fr['issues_incomplete_at_delivery'],
+            fr['meets_at_delivery']) == (1, [I42], None)
+    assert (tr['headline'], tr['headline_at_delivery']) == (1.0, None)
+    assert recompute_from_report(json.loads(json.dumps({'translation': tr}))) == \
+        {'translation': tr}
+    # Only complete figures at delivery are frozen.
+    assert history_record({'translation': tr}, date(2026, 11, 9))['translation'][
+        'at_delivery'] == {I43: {'fr': 4}}
 
 
 def test_thresholds_are_exact_fractions_met_at_equality() -> None:
@@ -316,10 +347,13 @@ def test_no_targeted_language_gives_null_headline() -> None:
     assert tr['languages'] == {}
 
 
-def test_language_without_any_issue_does_not_meet() -> None:
+def test_period_without_any_issue_has_no_headline() -> None:
     tr = translation_kpi([], ['fr'], {})
-    assert _language(tr['languages']['fr']) == (0, 0, 0, [], False, False)
-    assert tr['headline'] == 0.0
+    assert _language(tr['languages']['fr']) == (0, 0, 0, [], None, None)
+    assert (tr['no_issue'], tr['headline'], tr['headline_at_delivery']) == (True, None, None)
+    text = render_kpi_section({'translation': tr}, [], lang='en', now=NOW, links=KpiLinks())
+    assert 'no Tech News issue in the period' in text
+    assert '{{formatnum:0}}%' not in text and 'not met' not in text
 
 
 def test_issue_without_any_figure_is_incomplete() -> None:
@@ -406,6 +440,8 @@ def test_translation_kpi_properties(inputs: tuple[Any, ...]) -> None:
             known[issue] = max(known.get(issue, 0), figure.total)
     met = {'': 0, '_at_delivery': 0}
     undecided: dict[str, list[str]] = {'': [], '_at_delivery': []}
+    no_issue = all(known.get(issue) == 0 for issue in issues)
+    assert tr['no_issue'] is no_issue
     for lang in targeted:
         entry = tr['languages'][lang]
         counted = 0
@@ -426,15 +462,15 @@ def test_translation_kpi_properties(inputs: tuple[Any, ...]) -> None:
         assert entry['issues_incomplete'] == incomplete
         for suffix in met:
             assert entry['issues_meeting' + suffix] == meeting[suffix]
-            expected = _oracle_meets(meeting[suffix], counted, len(incomplete),
-                                     thresholds['issues'])
+            expected = None if no_issue else _oracle_meets(
+                meeting[suffix], counted, len(incomplete), thresholds['issues'])
             assert entry['meets' + suffix] is expected
             met[suffix] += expected is True
-            if expected is None:
+            if expected is None and not no_issue:
                 undecided[suffix].append(lang)
     for suffix in met:
         assert tr['languages_meeting' + suffix] == met[suffix]
-        if not targeted or undecided[suffix]:
+        if not targeted or undecided[suffix] or no_issue:
             assert tr['headline' + suffix] is None
         else:
             assert tr['headline' + suffix] == met[suffix] / len(targeted)
@@ -457,10 +493,17 @@ def test_ambassador_kpi_properties(people: dict[str, Any], targets: list[str]) -
     wikis = {name: row_wikis for name, (_, row_wikis, _) in people.items()}
     amb = ambassador_kpi(decisions, wikis, target_wikis=targets, family_of=_family)
     assert sum(amb['by_status'].values()) == amb['listed'] == len(people)
-    assert amb['active'] == amb['by_status']['active'] + amb['by_status']['slipping']
+    unknown = amb['by_status']['unknown']
+    assert amb['undetermined'] == unknown
+    if unknown:
+        assert amb['active'] is None                      # never a lower bound
+    else:
+        assert amb['active'] == amb['by_status']['active'] + amb['by_status']['slipping']
     for wiki, entry in amb['by_wiki'].items():
         assert sum(entry['by_status'].values()) == entry['listed'] >= entry['active']
-        assert (entry['active'] == 0) == (wiki in amb['wikis_without_active'])
+        open_wiki = entry['active'] == 0 and entry['by_status']['unknown'] > 0
+        assert (entry['active'] == 0 and not open_wiki) == (wiki in amb['wikis_without_active'])
+        assert open_wiki == (wiki in amb['wikis_undetermined'])
     from_file = json.loads(json.dumps({'ambassadors': amb}))
     assert recompute_from_report(from_file) == {'ambassadors': amb}
 
@@ -468,8 +511,11 @@ def test_ambassador_kpi_properties(people: dict[str, Any], targets: list[str]) -
 # == Messages ===============================================================
 
 def test_message_keys() -> None:
-    assert KPI_MESSAGE_KEYS == list(KPI_MESSAGES_EN) == list(KPI_MESSAGES_QQQ)
+    from techroles import i18n
+
+    assert 'techroles-kpi-ambassadors-figure' in KPI_MESSAGE_KEYS
     assert all(key.startswith('techroles-kpi-') for key in KPI_MESSAGE_KEYS)
+    assert set(KPI_MESSAGE_KEYS) <= set(i18n.keys('qqq'))   # each one documented
     assert default_msg('techroles-kpi-ambassadors-figure', '3', '$2') == "'''3''' of $2 listed"
 
 
@@ -488,6 +534,21 @@ def test_render_uses_only_declared_messages() -> None:
                        links=KpiLinks())
     render_kpi_section({'translation': translation_kpi([], [], {})}, [], lang='en', now=NOW,
                        msg=msg, links=KpiLinks())
+    # Reach, where help is needed, undetermined figures with their last determined value,
+    # and a period without any issue.
+    from tests.unit.test_kpi_reach import full_report
+
+    past = [history_record(full_report(), date(2026, 11, 2))]
+    render_kpi_section(full_report(unknown=True), past, lang='en', now=NOW, msg=msg,
+                       links=KpiLinks())
+    render_kpi_section({**full_report(), 'help_needed': {}}, past, lang='en', now=NOW, msg=msg,
+                       links=KpiLinks())
+    gap = full_report()
+    gap['ambassadors'] = {**gap['ambassadors'], 'active': None,
+                          'listing_incomplete': ['meta:meta:List does not exist']}
+    render_kpi_section(gap, past, lang='en', now=NOW, msg=msg, links=KpiLinks())
+    render_kpi_section({'translation': translation_kpi([I41], ['fr'], {}, totals={I41: 0})}, [],
+                       lang='en', now=NOW, msg=msg, links=KpiLinks())
     assert set(used) == set(KPI_MESSAGE_KEYS)               # none missing, none unused
 
 
@@ -535,7 +596,7 @@ def test_render_leads_with_headlines_and_links_sources() -> None:
     assert '[[:Special:MessageGroupStats/page-Tech/News/2026/42|{{formatnum:75}}%]]' in text
     assert 'sent 2026-10-12 20:14' in text and 'sent about 2026-10-19 20:00 (estimated)' in text
     # Trend: one bar per record, the undecided day is a grey stub.
-    assert text.count('height:4em" |') == 3
+    assert text.count('height:3em" |') == 6     # ambassadors and languages, 3 records each
     assert 'title="2026-11-02 ?"' in text and 'title="2026-11-09 50%"' in text
     assert '[[:User:TechrolesBot/KPI history.json|full history (JSON)]]' in text
 
@@ -685,7 +746,8 @@ def test_rendered_section_round_trips_through_markers() -> None:
 def test_history_record() -> None:
     record = history_record(scenario_report(), date(2026, 11, 9))
     assert record['date'] == '2026-11-09'
-    assert record['ambassadors'] == {'listed': 9, 'active': 2, 'wikis_without_active': 4}
+    assert record['ambassadors'] == {'listed': 9, 'active': 2, 'undetermined': 0,
+                                     'wikis_without_active': 4}
     tr = record['translation']
     assert (tr['issues'], tr['targeted'], tr['languages_meeting'],
             tr['languages_meeting_at_delivery'], tr['headline'], tr['headline_at_delivery']) \
@@ -761,7 +823,7 @@ def test_tabular_data_is_valid() -> None:
     tab = tabular_data(_history())
     assert tab['license'] == 'CC0-1.0'
     assert [field['name'] for field in tab['schema']['fields']][:3] == ['date', 'listed', 'active']
-    assert tab['data'][-1] == ['2026-11-09', 9, 2, 4, 2, 1, 0.5, 0.25]
+    assert tab['data'][-1] == ['2026-11-09', 9, 2, 4, 2, 1, 0.5, 0.25, None, None]
     assert tab['data'][1][6] is None                        # undecided headline stays null
     assert check_tabular(json.dumps(tab)) == []
     assert check_tabular(tab) == []
@@ -782,7 +844,7 @@ def test_check_tabular_finds_violations() -> None:
     assert _broken(rename('date')) == ["field 1: duplicate name 'date'"]
     assert _broken(lambda tab: tab['schema']['fields'][1].update(type='int')) == \
         ["field 1: invalid type 'int'"]
-    assert _broken(lambda tab: tab['data'][0].pop()) == ['data row 0: expected 8 values']
+    assert _broken(lambda tab: tab['data'][0].pop()) == ['data row 0: expected 10 values']
     assert _broken(lambda tab: tab['data'][0].__setitem__(1, '9')) == \
         ["data row 0, field 1: not a number: '9'"]
     assert _broken(lambda tab: tab['data'][0].__setitem__(0, 5)) == \
@@ -793,3 +855,16 @@ def test_check_tabular_finds_violations() -> None:
     assert check_tabular('{"license": "CC0-1.0", "schema": {"fields": []}, "data": []}') == \
         ["'schema.fields' is missing or empty"]
     assert re.fullmatch(r'[\w ]+', check_tabular('x' * (2 * 1024 * 1024 + 1))[0])
+
+
+def test_an_unread_signup_table_makes_the_ambassador_figure_undetermined():
+    """Everyone read is active, but a page could not be read: the count is a lower bound."""
+    decisions = {'A': Decision('A', Status.ACTIVE)}
+    section = ambassador_kpi(decisions, {'A': ['frwiki']}, family_of=lambda wiki: 'wikipedia',
+                             listing_incomplete=['meta:meta:Tech/Ambassadors/B does not exist'])
+    assert section['active'] is None and section['listed'] == 1
+    report = {'ambassadors': section}
+    assert recompute_from_report(report)['ambassadors'] == section
+    assert check_report(report) == []
+    complete = ambassador_kpi(decisions, {'A': ['frwiki']}, family_of=lambda wiki: 'wikipedia')
+    assert complete['active'] == 1 and complete['listing_incomplete'] == []

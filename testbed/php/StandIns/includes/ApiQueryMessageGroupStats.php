@@ -18,12 +18,28 @@
  *   (ApiContinuationManager) while a rebuild is queued.
  *
  * Here the stats of group "page-<Title>" are computed from the wiki's own
- * pages (see MessageGroupStats::getStatsForCollection for the counting):
- * total = unit markers <!--T:n--> inside <translate> on the source page
- * (+ the "Page display title" unit when the data file says so); translated =
- * units whose Translations:<Title>/<n>/<lang> page (namespace 1198) exists
- * and has no !!FUZZY!!; fuzzy = those with !!FUZZY!!; proofread = 0. The
- * source language counts as fully translated.
+ * pages (see MessageGroupStats::getStatsForCollection, src/Statistics/
+ * MessageGroupStats.php lines 665-690, for the counting):
+ * total = the units of the page *as last marked for translation*: Translate
+ * writes them to translate_sections when the page is marked
+ * (TranslatablePageMarker::markForTranslation, src/PageTranslation/
+ * TranslatablePageMarker.php lines 353-390) and the group's definitions are
+ * read from there (WikiPageMessageGroup::getDefinitions,
+ * messagegroups/WikiPageMessageGroup.php lines 66-96), not from the current
+ * text. Here: the unit markers <!--T:n--> inside <translate> of the revision
+ * the data file names as marked ({"messagegroupstats": {"marked": {"<Title>":
+ * <revid>}}}), else of the latest revision (+ the "Page display title" unit
+ * when the data file says so). translated = units whose
+ * Translations:<Title>/<n>/<lang> page (namespace 1198) exists and is not
+ * fuzzy; fuzzy = a revision tag on the page's latest revision
+ * (MessageCollection::filterFuzzy and loadInfo, src/MessageLoading/
+ * MessageCollection.php lines 440-459 and 631-636), which Translate also sets
+ * without any marker in the text (failed validation, an edit without the
+ * "unfuzzy" right): here the tag is set when the text holds !!FUZZY!!
+ * anywhere (MessageHandle::hasFuzzyString, src/MessageLoading/
+ * MessageHandle.php line 212) or when the data file lists the page in
+ * {"messagegroupstats": {"fuzzy_tags": ["Translations:<Title>/<n>/<lang>"]}}.
+ * proofread = 0. The source language counts as fully translated.
  *
  * The "not cached yet" quirk is driven by the data file:
  *   {"messagegroupstats": {"incomplete": {"page-X": {"from": "fr", "times": 2}}}}
@@ -132,7 +148,12 @@ class ApiQueryMessageGroupStats extends ApiQueryBase {
 			return null;
 		}
 		$services = MediaWikiServices::getInstance();
-		$rev = $services->getRevisionLookup()->getRevisionByTitle( $title );
+		$data = Farm::data( 'messagegroupstats' );
+		// The units as of the last marking (Translate: translate_sections), not the current text.
+		$marked = $data['marked'][$title->getPrefixedText()] ?? null;
+		$lookup = $services->getRevisionLookup();
+		$rev = $marked !== null ? $lookup->getRevisionById( (int)$marked )
+			: $lookup->getRevisionByTitle( $title );
 		$content = $rev ? $rev->getContent( SlotRecord::MAIN ) : null;
 		if ( !$content instanceof TextContent ) {
 			return null;
@@ -141,7 +162,6 @@ class ApiQueryMessageGroupStats extends ApiQueryBase {
 		if ( !$units ) {
 			return null;
 		}
-		$data = Farm::data( 'messagegroupstats' );
 		$displayTitle = $data['displaytitle'] ?? false;
 		if ( is_array( $displayTitle ) ) {
 			$displayTitle = in_array( 'page-' . $title->getPrefixedText(), $displayTitle, true );
@@ -181,6 +201,10 @@ class ApiQueryMessageGroupStats extends ApiQueryBase {
 		}
 		$out = [];
 		$lookup = $services->getRevisionLookup();
+		$tagged = array_map(
+			static fn ( $t ) => str_replace( ' ', '_', (string)$t ),
+			(array)( Farm::data( 'messagegroupstats' )['fuzzy_tags'] ?? [] )
+		);
 		foreach ( $rows as $row ) {
 			$rest = substr( $row->page_title, strlen( $prefix ) );
 			$slash = strrpos( $rest, '/' );
@@ -195,8 +219,11 @@ class ApiQueryMessageGroupStats extends ApiQueryBase {
 			$rev = $lookup->getRevisionByPageId( (int)$row->page_id );
 			$content = $rev ? $rev->getContent( SlotRecord::MAIN ) : null;
 			$text = $content instanceof TextContent ? $content->getText() : '';
-			// Translate MessageHandle::hasFuzzyString(): the marker anywhere in the text.
-			$out[$lang][$unitKeys[$unitKey]] = strpos( $text, TranslateMarkup::FUZZY ) !== false;
+			// The fuzzy revision tag: set with the marker anywhere in the text
+			// (MessageHandle::hasFuzzyString), or without it (the data file's fuzzy_tags).
+			$pageName = 'Translations:' . $prefix . $rest;
+			$out[$lang][$unitKeys[$unitKey]] = strpos( $text, TranslateMarkup::FUZZY ) !== false
+				|| in_array( $pageName, $tagged, true );
 		}
 		return $out;
 	}

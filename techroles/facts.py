@@ -116,8 +116,6 @@ class Global:
     accounts: Mapping[str, GlobalAccount | None] = field(default_factory=dict)
     #: Why CentralAuth's answer is incomplete (None when complete).
     error: str | None = None
-    #: Why the global blocks are unknown (None when read, or not on this farm).
-    block_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,8 +304,6 @@ def assemble(target: Target, wikis: set[str], results: Mapping[str, WikiResult],
                 if results.get(w) is not None and results[w].error]
     if global_facts.error:
         problems.append(f'{rules.meta} (globaluserinfo): {global_facts.error}')
-    if global_facts.block_error:
-        problems.append(f'{rules.meta} (globalblocks): {global_facts.block_error}')
     if rename[1]:
         problems.append(rename[1])
     account = global_facts.accounts.get(name)

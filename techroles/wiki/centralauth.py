@@ -8,9 +8,10 @@ logged in the ``suppress`` log, which the bot cannot read; such an account
 answers ``missing`` everywhere, so a cached answer is trusted only while the
 wikis' own account lists agree with it (:func:`techroles.facts.cache_agrees`).
 
-``list=globalblocks`` takes many targets per request and is read on every
-run (batched, never cached): an indefinite global block makes the person
-``blocked``.
+GlobalBlocking's ``list=globalblocks`` takes many targets per request: it
+rides along in Meta's batched contributions request (see
+:mod:`~techroles.wiki.contributions`) on every run, never cached; an
+indefinite global block makes the person ``blocked``.
 """
 from __future__ import annotations
 
@@ -21,15 +22,12 @@ from dateutil.relativedelta import relativedelta
 from techroles.errors import FetchError
 from techroles.facts import Global, GlobalAccount, WikiResult, cache_agrees
 from techroles.wiki import api
-from techroles.wiki.collecting import chunks
 from techroles.wiki.logged import LOG_PAGE, LOG_PROP, LoggedSource
 from techroles.wiki.store import iso
 
 
 #: CentralAuth facts are asked again after this many days even if no log says so.
 GLOBAL_MAX_AGE_DAYS = 30
-#: ``expiry`` of a block that never ends, as the API formats it.
-INFINITE = frozenset({'infinite', 'infinity', 'never'})
 
 
 class CentralAuthSource(LoggedSource):
@@ -38,6 +36,8 @@ class CentralAuthSource(LoggedSource):
     def _global_facts(self, names: list[str], meta: WikiResult,
                       seen_locally: Collection[str]) -> Global:
         """Every name's global account (cached) and global block, from Meta.
+
+        The global blocks were read with Meta's batches (step 1 of ``collect``).
 
         Each globaluserinfo request also brings the person's newest Meta log
         entries and, when not known yet, their latest Meta edit (kept in
@@ -51,17 +51,14 @@ class CentralAuthSource(LoggedSource):
                 self._global_accounts(names, meta, seen_locally, accounts)
         except FetchError as exc:
             error = str(exc)
-        blocked: set[str] = set()
-        block_error: str | None = None
-        try:
-            blocked = self._global_blocks(names)
-        except FetchError as exc:
-            block_error = str(exc)
+        # The global blocks came with Meta's batches (see ContributionsSource);
+        # when those failed, Meta's error already makes everyone unknown.
+        blocked = self.globally_blocked if self.reads_global_blocks else set()
         for name in blocked:
             account = accounts.get(name) or GlobalAccount()
             accounts[name] = GlobalAccount(exists=account.exists, locked=account.locked,
                                            home=account.home, blocked=True)
-        return Global(accounts=accounts, error=error, block_error=block_error)
+        return Global(accounts=accounts, error=error)
 
     def _global_accounts(self, names: list[str], meta: WikiResult,
                          seen_locally: Collection[str],
@@ -91,29 +88,6 @@ class CentralAuthSource(LoggedSource):
             accounts[name] = account
             if self.store:
                 self.store.put_global_facts(name, account.to_json(), self.now)
-
-    def _global_blocks(self, names: list[str]) -> set[str]:
-        """The names with an indefinite global block (GlobalBlocking), batched.
-
-        ``bgtargets`` takes the multi-value limit of names per request; a
-        name without a global account matches nothing. Only active blocks
-        are listed; automatic blocks (of IP addresses) never name a user.
-        """
-        if not names or not self._has_module(self.meta, 'list', 'globalblocks'):
-            return set()
-        site = self._site(self.meta)
-        limit, page = self._limits(site)
-        wanted = set(names)
-        blocked: set[str] = set()
-        for batch in chunks(names, limit):
-            for data in api.query(site, 'activity', list='globalblocks',
-                                  bgtargets='|'.join(batch), bgprop='target|expiry',
-                                  bglimit=page):
-                for block in data['query'].get('globalblocks', []):
-                    target = block.get('target')
-                    if target in wanted and block.get('expiry') in INFINITE:
-                        blocked.add(target)
-        return blocked
 
     def _globaluserinfo(self, site, name: str, latest: bool = False) -> dict:
         """One person's ``globaluserinfo``, with their newest Meta log entries.

@@ -20,7 +20,6 @@ from datetime import datetime
 import pywikibot
 from dateutil.relativedelta import relativedelta
 
-from techroles.errors import FetchError
 from techroles.facts import Rules, WikiResult
 from techroles.wiki import api
 from techroles.wiki.store import StateStore
@@ -89,6 +88,10 @@ class CollectorBase:
         # their globaluserinfo (one request instead of two): {name: entries or
         # None when the page held no answer (only newusers/* and more to come)}.
         self._meta_logs: dict[str, list[dict] | None] = {}
+        #: Whether Meta has GlobalBlocking (its list rides along in Meta's batches),
+        #: and the names found with an indefinite global block there.
+        self.reads_global_blocks = False
+        self.globally_blocked: set[str] = set()
 
     @property
     def rules(self) -> Rules:
@@ -164,4 +167,4 @@ class CollectorBase:
         return self._module_cache[key]
 
 
-__all__ = ['MEDIAWIKI', 'META', 'CollectorBase', 'FetchError', 'chunks', 'one_line']
+__all__ = ['MEDIAWIKI', 'META', 'CollectorBase', 'chunks', 'one_line']

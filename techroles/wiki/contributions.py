@@ -33,6 +33,8 @@ from techroles.wiki.store import CachedActivity, iso
 
 #: Edits of the window kept per person and wiki in the store.
 RECENT_CAP = 2000
+#: ``expiry`` of a block that never ends, as the API formats it.
+INFINITE = frozenset({'infinite', 'infinity', 'never'})
 
 
 def namespace_names(site) -> dict[str, str]:
@@ -60,6 +62,8 @@ class ContributionsSource(CollectorBase):
             site = self._site(wiki)
             limit, page = self._limits(site)
             emailable = wiki == self.meta
+            if wiki == self.meta and self._has_module(wiki, 'list', 'globalblocks'):
+                self.reads_global_blocks = True
             for batch in chunks(people, limit):
                 self._batch(site, wiki, batch, page, emailable, result)
             if wiki in self.proactive_raw:
@@ -112,12 +116,19 @@ class ContributionsSource(CollectorBase):
         params = dict(list='users|usercontribs', ususers='|'.join(batch), usprop=usprop,
                       ucuser='|'.join(batch), ucend=iso(since), ucprop='ids|timestamp|title',
                       uclimit='max', ucdir='older')
+        if wiki == self.meta and self.reads_global_blocks:
+            # GlobalBlocking's list=globalblocks takes the same names: it rides
+            # along in Meta's batch (no request of its own). A target has at most
+            # one global block, so a page of the list limit holds the whole batch.
+            params.update(list='users|usercontribs|globalblocks', bgtargets='|'.join(batch),
+                          bgprop='target|expiry', bglimit=str(page))
         pending = list(batch)
         first = True
         while pending:
             restart = None
             for data in api.query(site, 'activity', **params):
                 query = data['query']
+                self._take_global_blocks(query, data.get('continue', {}))
                 if first:
                     for user in query.get('users', []):
                         result.users[user['name']] = self._wiki_user(user)
@@ -164,6 +175,17 @@ class ContributionsSource(CollectorBase):
             if name in heavy and not new_rows:
                 new_rows = self._latest_one(site, name)
             self._merge(wiki, name, user, new_rows, cached.get(name), since)
+
+    def _take_global_blocks(self, query: dict, cont: dict) -> None:
+        """Keep the names with an indefinite global block from Meta's batch answer."""
+        if 'bgstart' in cont:
+            raise FetchError('the global blocks of a batch did not fit in one answer '
+                             '(incomplete answer)')
+        blocked = {b['target'] for b in query.get('globalblocks', [])
+                   if b.get('target') and b.get('expiry') in INFINITE}
+        if blocked:
+            with self._lock:
+                self.globally_blocked |= blocked
 
     def _wiki_user(self, user: dict) -> WikiUser:
         if user.get('missing') or user.get('invalid'):

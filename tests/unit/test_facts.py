@@ -129,15 +129,6 @@ def test_an_indefinite_global_block_makes_the_facts_blocked():
     assert not free.blocked
 
 
-def test_unread_global_blocks_make_the_facts_incomplete():
-    results = {'frwiki': result('frwiki', Ann=WikiUser(exists=True)),
-               'metawiki': result('metawiki'), 'mediawikiwiki': result('mediawikiwiki')}
-    facts = assemble(target(), {'frwiki', 'metawiki'}, results,
-                     Global(block_error='HTTP 503'), (None, None), RULES)
-    assert not facts.complete
-    assert any('globalblocks' in p for p in facts.problems)
-
-
 def test_a_rename_counts_only_when_no_account_has_the_name():
     results = {'frwiki': result('frwiki', Ann=WikiUser(exists=False)),
                'metawiki': result('metawiki'), 'mediawikiwiki': result('mediawikiwiki')}

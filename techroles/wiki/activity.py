@@ -82,8 +82,11 @@ class ActivityCollector(CentralAuthSource):
         names = sorted({targets[key].name for key in keys})
         try:
             self._refresh_from_meta_logs()
-        except FetchError:
-            if self.store is not None:  # Meta unreadable: trust nothing cached about it
+        except Exception as exc:  # Meta's logs unread: trust nothing cached about them
+            if not isinstance(exc, FetchError):
+                self.warn(f'{self.meta}: lock and rename logs: unexpected error: '
+                          f'{one_line(exc)}: every cached CentralAuth fact is asked again')
+            if self.store is not None:
                 self.store.forget_global_facts(self.store.people())
         # Where to look: activity wikis, Meta (e-mail, translations) and
         # mediawiki.org (the supportive signal). Translators' home wikis are

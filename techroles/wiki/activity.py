@@ -182,7 +182,6 @@ class ActivityCollector(CentralAuthSource):
                     self.store.put_last_complete(wiki, self.now)
         return facts
 
-
     def _home_reachable(self, name: str, home: str) -> bool:
         """Whether a translator's home wiki can be read; a closed or unknown one is
         skipped with a warning (the other wikis decide), a configured one that does

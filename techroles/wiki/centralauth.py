@@ -4,9 +4,12 @@
 batched lookup), so its answers are cached in the store; an incremental run
 forgets the cached facts of the names Meta's ``globalauth`` and ``gblrename``
 logs mention since the last run. A lock that also hides the account is
-logged in the ``suppress`` log, which the bot cannot read; such an account
-answers ``missing`` everywhere, so a cached answer is trusted only while the
-wikis' own account lists agree with it (:func:`techroles.facts.cache_agrees`).
+logged in the ``suppress`` log, which the bot cannot read. A suppressed
+account answers ``missing`` on every wiki (CentralAuth puts a hideuser block
+on each), so a cached answer is trusted only while the wikis' own account
+lists agree with it (:func:`techroles.facts.cache_agrees`); an account hidden
+from lists only changes nothing the bot can see, and its cached answer holds
+until it is ``GLOBAL_MAX_AGE_DAYS`` old.
 
 GlobalBlocking's ``list=globalblocks`` takes many targets per request: it
 rides along in Meta's batched contributions request (see

@@ -664,8 +664,10 @@ def _run_techroles(spec: dict) -> tuple[dict[str, PersonFacts], datetime | None,
 
 
 #: The code under test, hashed by every worker so that a run never mixes versions.
-CODE_UNDER_TEST = ('techroles/wiki/activity.py', 'techroles/wiki/api.py',
-                   'techroles/wiki/store.py', 'techroles/wiki/sites.py',
+CODE_UNDER_TEST = ('techroles/wiki/activity.py', 'techroles/wiki/collecting.py',
+                   'techroles/wiki/contributions.py', 'techroles/wiki/logged.py',
+                   'techroles/wiki/centralauth.py', 'techroles/facts.py',
+                   'techroles/wiki/api.py', 'techroles/wiki/store.py', 'techroles/wiki/sites.py',
                    'techroles/wiki/decide.py', 'techroles/policy.py', 'benchmarks/bench.py')
 
 

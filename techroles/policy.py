@@ -67,8 +67,9 @@ def decide(facts: PersonFacts, now: datetime, thresholds: Thresholds, *,
     4. **locked** -- the global account is locked, whatever the recent
        activity.
     5. **blocked** -- the account has an indefinite, sitewide block on the
-       community wiki (Meta for translators) or a global block. Partial and
-       temporary blocks do not count.
+       community wiki (Meta for translators) or an indefinite global block of
+       the account (GlobalBlocking). Partial and temporary blocks do not
+       count.
     6. **active** -- the latest edit or logged action on any checked wiki is
        at most ``slipping_days`` days old (default 60).
     7. **slipping** -- the latest activity is older than ``slipping_days``

@@ -15,3 +15,8 @@ def iso(when: datetime | None) -> str | None:
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc)
     return when.strftime(ISO_UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    """The inverse of :func:`iso`: a timezone-aware UTC time."""
+    return datetime.strptime(text, ISO_UTC).replace(tzinfo=timezone.utc)

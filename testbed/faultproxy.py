@@ -17,6 +17,9 @@ match or a limited number of times, and then:
   itself answers as it does to an expired session (``assertuserfailed`` …);
 * ``strip_continue``: forward, then remove ``continue`` from the JSON answer
   (an answer that silently lacks its later pages);
+* ``transform``: forward, then pass the decoded JSON answer through
+  ``transform`` (an answer of a shape nobody foresaw, e.g. rows without a
+  field the client reads);
 * ``pass`` (forward unchanged), optionally with ``rewrite`` (parameters
   replaced before forwarding, e.g. ``uclimit=2`` to force continuation on
   the small fixture histories) and a ``before`` hook run first in the proxy's
@@ -111,6 +114,7 @@ class Rule:
     retry_after: int = 1
     rewrite: Mapping[str, str] = field(default_factory=dict)
     before: Callable[[ProxyRequest], None] | None = None
+    transform: Callable[[dict], dict] | None = None
     after: int = 0
     times: int | None = None
     nth: int | None = None
@@ -331,6 +335,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, out_headers, payload = self._forward(request, rule)
             if action == 'strip_continue':
                 payload = self._strip_continue(payload, out_headers)
+            if action == 'transform' and rule is not None and rule.transform is not None:
+                with contextlib.suppress(ValueError):
+                    payload = json.dumps(rule.transform(json.loads(payload))).encode()
             entry.status = status
             ctype = next((v for k, v in out_headers.items() if k.lower() == 'content-type'), '')
             if 'json' in str(ctype):

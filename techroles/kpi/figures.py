@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from techroles.coverage import IssueFigure
 from techroles.model import ACTIVE_STATUSES, Decision, Status
+from techroles.timefmt import iso
 
 
 __all__ = [
@@ -240,9 +241,7 @@ def _decide(meeting: int, counted: int, incomplete: int, threshold: Fraction) ->
 
 
 def _fmt_time(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    return iso(moment)
 
 
 def translation_kpi(

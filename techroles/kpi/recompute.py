@@ -9,13 +9,13 @@ refuse to publish an inconsistent report and anyone can check one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from techroles.coverage import IssueFigure
 from techroles.kpi.figures import ambassador_kpi, translation_kpi
 from techroles.kpi.reach import reach_from_wikis
 from techroles.model import Decision, Status
+from techroles.timefmt import parse_iso
 
 
 __all__ = ['check_report', 'recompute_from_report']
@@ -46,8 +46,7 @@ def _recompute_translation(section: Mapping[str, Any]) -> dict[str, Any]:
     thresholds = section.get('thresholds_exact') or section['thresholds']
     deliveries = None
     if 'delivery' in section:
-        deliveries = {issue: (datetime.strptime(value['time'], '%Y-%m-%dT%H:%M:%SZ')
-                              .replace(tzinfo=timezone.utc), value['estimated'])
+        deliveries = {issue: (parse_iso(value['time']), value['estimated'])
                       for issue, value in section['delivery'].items()}
     return translation_kpi(section['issues'], section['targeted_languages'], figures,
                            thresholds, deliveries=deliveries)

@@ -34,9 +34,13 @@ redact.install()
 COUNTER: Counter[str] = Counter()
 _lock = threading.Lock()
 
-#: Exceptions that mean "the data could not be fetched" (not a bug).
+#: Exceptions that mean "the data could not be fetched": Pywikibot's errors
+#: (API errors, server errors, timeouts, invalid titles from a wiki) and the
+#: network's. Not ``ValueError`` or ``OSError`` in general: those are bugs in
+#: the core and must not read as "cannot be reached" (a per-wiki worker still
+#: catches every exception and makes that wiki's people ``unknown``).
 FETCH_ERRORS: tuple[type[BaseException], ...] = (
-    PywikibotError, requests.exceptions.RequestException, OSError, ValueError,
+    PywikibotError, requests.exceptions.RequestException, ConnectionError, TimeoutError,
 )
 
 

@@ -100,7 +100,10 @@ def collect(ctx: RunContext, people: dict[str, Target],
         tech_news_prefix=ctx.cfg.tech_news.prefix, meta=ctx.sites.meta_dbname,
         check_quiet=bool(ctx.cfg.required_signals),
     )
-    return collector.collect(people, invalid=invalid)
+    facts = collector.collect(people, invalid=invalid)
+    for line in collector.warnings:
+        ctx.problem('activity', line, severity='warning')
+    return facts
 
 
 def decide(ctx: RunContext, works: list[PageWork]) -> Decisions:

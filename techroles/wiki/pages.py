@@ -17,6 +17,7 @@ import pywikibot
 from pywikibot.exceptions import EditConflictError, NoPageError, PageSaveRelatedError
 
 from techroles.errors import BotsExcludedError, FetchError, ShutoffError
+from techroles.timefmt import iso, parse_iso
 from techroles.wiki import api, httpcount
 from techroles.wiki.api import FETCH_ERRORS
 
@@ -75,13 +76,12 @@ def revisions_since(site: pywikibot.site.APISite, title: str,
     id of the latest revision at or before ``since`` (None if none)."""
     newer: list[tuple[int, datetime]] = []
     before: int | None = None
-    stamp = since.strftime('%Y-%m-%dT%H:%M:%SZ')
+    stamp = iso(since)
     for data in api.query(site, 'page', prop='revisions', titles=title, rvprop='ids|timestamp',
                           rvlimit='max', rvdir='newer', rvstart=stamp):
         for page in data['query'].get('pages', []):
             for rev in page.get('revisions', []):
-                newer.append((rev['revid'], datetime.strptime(
-                    rev['timestamp'], '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)))
+                newer.append((rev['revid'], parse_iso(rev['timestamp'])))
     data = api.request(site, 'page', action='query', prop='revisions', titles=title,
                        rvprop='ids', rvlimit=1, rvdir='older', rvstart=stamp)
     for page in data.get('query', {}).get('pages', []):
@@ -98,8 +98,7 @@ def last_revision_by(site: pywikibot.site.APISite, title: str,
                        rvuser=user, rvlimit=1, rvprop='ids|timestamp|content', rvslots='main')
     for page in data.get('query', {}).get('pages', []):
         for rev in page.get('revisions', []):
-            when = datetime.strptime(rev['timestamp'], '%Y-%m-%dT%H:%M:%SZ')
-            return (rev['revid'], when.replace(tzinfo=timezone.utc),
+            return (rev['revid'], parse_iso(rev['timestamp']),
                     rev['slots']['main'].get('content', ''))
     return None
 

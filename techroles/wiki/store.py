@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from techroles.errors import TechrolesError
+from techroles.facts import Edit, iso, parse_iso
 
 
 SCHEMA = """
@@ -59,14 +60,6 @@ CREATE TABLE IF NOT EXISTS run_lock (
 """
 
 
-def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)
-
-
 class RunLockHeld(TechrolesError):
     """Another run holds the store's run lock: this run does nothing (exit 4)."""
 
@@ -94,8 +87,8 @@ class CachedActivity:
     latest_edit: dict | None = None
     latest_log: dict | None = None
     log_checked_until: datetime | None = None
-    #: ``[ts, revid, ns, title]`` of edits inside the window.
-    recent: list[list] = field(default_factory=list)
+    #: Edits inside the window (stored as ``[ts, revid, ns, title]``).
+    recent: list[Edit] = field(default_factory=list)
     truncated: bool = False
 
 
@@ -129,7 +122,7 @@ class StateStore:
             latest_edit=json.loads(row[2]) if row[2] else None,
             latest_log=json.loads(row[3]) if row[3] else None,
             log_checked_until=parse_iso(row[4]) if row[4] else None,
-            recent=json.loads(row[5]), truncated=bool(row[6]),
+            recent=[Edit(*edit) for edit in json.loads(row[5])], truncated=bool(row[6]),
         )
 
     def put_activity(self, person: str, wiki: str, entry: CachedActivity) -> None:
@@ -168,6 +161,18 @@ class StateStore:
                 'UPDATE person SET global_checked = NULL WHERE person = ?',
                 [(p,) for p in people],
             )
+
+    def forget_person(self, person: str) -> None:
+        """Forget what is cached under a name (renamed away: nothing there is true now)."""
+        with self._lock, self._db:
+            self._db.execute('DELETE FROM activity WHERE person = ?', (person,))
+            self._db.execute('UPDATE person SET global_checked = NULL WHERE person = ?',
+                             (person,))
+
+    def people(self) -> list[str]:
+        """Every name the store holds per-person facts for."""
+        with self._lock:
+            return [r[0] for r in self._db.execute('SELECT person FROM person')]
 
     def rename(self, person: str) -> tuple[str | None, datetime | None]:
         with self._lock:

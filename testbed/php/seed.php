@@ -95,7 +95,8 @@ class TechrolesSeed extends Maintenance {
 					}
 					$block = $services->getBlockUserFactory()->newBlockUser(
 						$target, $performer, $op['expiry'] ?? 'infinite',
-						$op['reason'] ?? 'test bed', [ 'isPartial' => (bool)$restrictions ],
+						$op['reason'] ?? 'test bed',
+						[ 'isPartial' => (bool)$restrictions, 'isHideUser' => !empty( $op['hidename'] ) ],
 						$restrictions
 					);
 					$status = $block->placeBlockUnsafe();

@@ -397,3 +397,20 @@ def test_the_login_refused(faults, wiki, tmp_path):
         jar.unlink()
     faults['metawiki'].add(action='expire_session', match={'action': 'login'})
     fail_then_recover(faults, wiki, tmp_path, kept=EVERYONE, where='cannot log in')
+
+
+def _rows_without_timestamps(answer: dict) -> dict:
+    for row in answer.get('query', {}).get('usercontribs', []):
+        row.pop('timestamp', None)
+    return answer
+
+
+def test_an_answer_nobody_foresaw_fails_only_its_wiki(faults, wiki, tmp_path):
+    # frwiki's contributions come without a field the collector reads: the
+    # worker's unexpected exception (a KeyError) makes frwiki's people unknown
+    # with a one-line reason naming it; no traceback, the other wikis decide.
+    faults['frwiki'].add(action='transform', match=ACTIVITY, transform=_rows_without_timestamps)
+    faulty = fail_then_recover(faults, wiki, tmp_path, unknown=ON_FRWIKI, where='KeyError')
+    assert 'Traceback' not in faulty.outcome.stderr
+    reported = {p['name']: p['status'] for p in faulty.outcome.report['people']}
+    assert reported['Meta Only'] == 'active'

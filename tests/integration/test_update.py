@@ -306,3 +306,103 @@ def test_meta_log_entries_ride_along_with_globaluserinfo(wiki, tmp_path):
     # batched round of its own, only one name batch per wiki (Meta, frwiki,
     # mediawiki.org).
     assert outcome.report['run']['requests']['activity'] == 3
+
+
+def test_titles_from_page_content_never_reach_another_site(wiki, tmp_path):
+    """``Wikipedia:Kurier`` on a wiki without that namespace is a title there, not the
+    ``wikipedia`` interwiki; a canonical namespace name with underscores is the local one."""
+    signup(wiki, everyone_page())
+    cfg = config(tmp_path, proactive_pages={
+        'frwiki': ['Wikipedia:Kurier', 'project:Le_Bistro/Technique']})
+    outcome = run('update', cfg, '-always')
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    assert 'Traceback' not in outcome.stderr
+    people = {p['name']: p for p in outcome.report['people']}
+    assert people['Alice Active']['signals']['proactive'] is True  # Wikipédia:Le Bistro/Technique
+    assert people['Emma Email']['signals']['proactive'] is False
+
+
+def _two_people_page(*names: str) -> str:
+    rows = ''.join(f'|-\n| fr.wikipedia || [[User:{name}]] ||\n' for name in names)
+    return '{| class="wikitable"\n! Wiki !! Ambassador !! Status\n' + rows + '|}\n'
+
+
+def test_an_indefinite_global_block_makes_the_person_blocked(wiki, tmp_path):
+    """GlobalBlocking's list=globalblocks, batched: indefinite counts, temporary does not."""
+    world = World(wiki, now=base_now())
+    world.edits('frwiki', 'Globe Blocked', 2)
+    world.edits('frwiki', 'Globe Temporary', 2)
+    world.apply({'globalblocks': {'blocks': [
+        {'target': 'Globe Blocked', 'expiry': 'infinity', 'reason': 'cross-wiki abuse'},
+        {'target': 'Globe Temporary',
+         'expiry': (base_now() + timedelta(days=30)).strftime('%Y%m%d%H%M%S')},
+    ]}})
+    signup(wiki, _two_people_page('Globe Blocked', 'Globe Temporary', 'Alice Active'))
+    outcome = run('update', config(tmp_path), '-always')
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    assert statuses(outcome) == {'Globe Blocked': 'blocked', 'Globe Temporary': 'active',
+                                 'Alice Active': 'active'}
+    # The global blocks ride along in Meta's batch: one batch per wiki (Meta,
+    # frwiki, mediawiki.org), no request of their own.
+    assert outcome.report['run']['requests']['activity'] == 3
+
+
+def test_a_global_rename_forgets_the_old_name_at_once(wiki, tmp_path):
+    """An incremental run after a global rename: the old name is ``renamed`` now, not
+    when its cached CentralAuth facts expire."""
+    world = World(wiki, now=base_now())
+    world.edits('frwiki', 'Gina Before', 3)
+    world.apply()
+    signup(wiki, _two_people_page('Gina Before', 'Alice Active'))
+    cfg = config(tmp_path)
+    first = run('update', cfg, '-always')
+    assert statuses(first)['Gina Before'] == 'active', first.stderr[-3000:]
+    world = World(wiki, now=base_now())
+    world.rename('frwiki', 'Gina Before', 'Gina After')
+    world.log('metawiki', 'gblrename', 'rename', 'Admin', 'Special:CentralAuth/Gina After',
+              -1, {'olduser': 'Gina Before', 'newuser': 'Gina After'})
+    world.apply()
+    put(wiki, AMBASSADORS, _two_people_page('Gina Before', 'Alice Active'))
+    second = run('update', cfg, '-always')
+    assert second.code == 0, second.stderr[-3000:]
+    people = {p['name']: p for p in second.report['people']}
+    assert people['Gina Before']['status'] == 'renamed'
+    assert people['Gina Before']['new_name'] == 'Gina After'
+
+
+def test_a_hidden_account_is_asked_again_though_cached(wiki, tmp_path):
+    """A lock that hides the account is logged where the bot cannot read; the wikis
+    stop listing the account, so its cached CentralAuth facts are asked again."""
+    world = World(wiki, now=base_now())
+    world.edits('frwiki', 'Hal Hidden', 3)
+    world.apply()
+    signup(wiki, _two_people_page('Hal Hidden', 'Alice Active'))
+    cfg = config(tmp_path)
+    assert statuses(run('update', cfg, '-always'))['Hal Hidden'] == 'active'
+    world = World(wiki, now=base_now())
+    world.global_user('Hal Hidden', locked=True, hidden=True)
+    world.ops['frwiki'].append({'op': 'block', 'target': 'Hal Hidden', 'performer': 'Admin',
+                                'expiry': 'infinite', 'hidename': True})
+    world.apply()
+    put(wiki, AMBASSADORS, _two_people_page('Hal Hidden', 'Alice Active'))
+    second = run('update', cfg, '-always')
+    assert second.code == 0, second.stderr[-3000:]
+    assert statuses(second)['Hal Hidden'] == 'missing'
+
+
+def test_a_translator_whose_home_wiki_is_closed_is_decided_elsewhere(wiki, tmp_path):
+    world = World(wiki, now=base_now())
+    world.edits('metawiki', 'Homeless Translator', 5)
+    world.global_user('Homeless Translator', home='aawiki')
+    world.apply({'sitematrix': {'extra': [
+        {'dbname': 'aawiki', 'code': 'aa', 'project': 'wiki', 'lang': 'aa',
+         'url': 'https://aa.wikipedia.org', 'sitename': 'Wikipedia', 'closed': True}]}})
+    signup(wiki, title=TRANSLATORS, page_text='\n'.join([
+        '{| class="wikitable"', '! Language !! Translators !! Status',
+        '|-', '| français || [[User:Homeless Translator]] || ', '|}', '']))
+    cfg = config(tmp_path, tables=[{'site': 'meta:meta', 'page': TRANSLATORS,
+                                    'kind': 'translators'}])
+    outcome = run('update', cfg, '-always')
+    assert outcome.code == 0, outcome.stderr[-3000:]
+    assert statuses(outcome) == {'Homeless Translator': 'active'}
+    assert 'home wiki skipped' in outcome.stderr and 'aawiki' in outcome.stderr

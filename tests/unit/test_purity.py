@@ -20,7 +20,7 @@ from tests.conftest import ROOT, subprocess_env
 pytestmark = pytest.mark.unit
 
 PURE_CORE = ('model', 'errors', 'table', 'names', 'wikis', 'render', 'policy', 'config',
-             'i18n', 'coverage', 'kpi', 'reports', 'delivery')
+             'i18n', 'coverage', 'kpi', 'reports', 'delivery', 'facts')
 FORBIDDEN = ('pywikibot', 'requests', 'urllib.request', 'http', 'socket', 'sqlite3',
              'techroles.wiki', 'testbed')
 
@@ -29,12 +29,12 @@ import sys
 for blocked in ('pywikibot', 'requests', 'urllib3'):
     sys.modules[blocked] = None   # importing them now raises ImportError
 from datetime import datetime, timezone
-from techroles import (config, coverage, delivery, i18n, kpi, model, names, policy,
+from techroles import (config, coverage, delivery, facts, i18n, kpi, model, names, policy,
                        render, reports, table, wikis)
 now = datetime(2026, 11, 25, tzinfo=timezone.utc)
 seen = model.Activity('frwiki', datetime(2026, 11, 1, tzinfo=timezone.utc))
-facts = model.PersonFacts('X', latest=seen)
-decision = policy.decide(facts, now, policy.Thresholds())
+person = model.PersonFacts('X', latest=seen)
+decision = policy.decide(person, now, policy.Thresholds())
 assert decision.status is model.Status.ACTIVE, decision
 assert i18n.status_label(decision, 'fr')
 assert config.validate({'tables': [{'site': 'meta:meta', 'page': 'P', 'kind': 'ambassadors'}]},
@@ -44,6 +44,7 @@ figures = kpi.ambassador_kpi({'X': decision}, {'X': ['frwiki']}, family_of=wikis
 assert figures['active'] == 1
 assert reports.rule_items()
 assert delivery.parse_targets('{{#target:Project:Pump|fr.wikipedia.org}}')
+assert facts.normalize_title('wikipedia:kurier', {'': ''}) == 'Wikipedia:kurier'
 print('ok')
 '''
 

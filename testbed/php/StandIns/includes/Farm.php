@@ -24,6 +24,7 @@ class Farm {
 	 * Components a wiki can switch on or off with "standins" in farm.json,
 	 * named after the real extensions they imitate:
 	 * - centralauth: meta=globaluserinfo, log types gblrename and globalauth
+	 * - globalblocking: list=globalblocks
 	 * - translate: meta=messagegroupstats, <translate>, <languages/>
 	 * - sitematrix: action=sitematrix
 	 * - massmessage: content model MassMessageListContent, prop=mmcontent,
@@ -32,7 +33,7 @@ class Farm {
 	 *   as the cldr extension gives them on Wikimedia wikis (SiteMatrix's
 	 *   "localname" uses them)
 	 */
-	public const COMPONENTS = [ 'centralauth', 'translate', 'sitematrix', 'massmessage', 'cldr' ];
+	public const COMPONENTS = [ 'centralauth', 'globalblocking', 'translate', 'sitematrix', 'massmessage', 'cldr' ];
 
 	/** @var array|null Decoded data file, per request */
 	private static $data = null;

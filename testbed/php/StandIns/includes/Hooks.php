@@ -33,6 +33,10 @@ class Hooks {
 			// "globalauth" (setstatus, delete; log of locks and hides).
 			self::addLogType( 'gblrename', [ 'rename', 'promote', 'merge' ] );
 			self::addLogType( 'globalauth', [ 'setstatus', 'delete' ] );
+			// ... and, for a status change that leaves the account hidden, core's
+			// "suppress" log (CentralAuthUser::logAction, includes/User/CentralAuthUser.php
+			// lines 3519-3531, called with $suppressLog = hidden level not none, line 2265).
+			self::addLogType( 'suppress', [ 'setstatus', 'cadelete' ] );
 		}
 	}
 
@@ -55,12 +59,17 @@ class Hooks {
 		}
 	}
 
-	/** Hook ApiQuery::moduleManager: meta=globaluserinfo|messagegroupstats, prop=mmcontent. */
+	/** Hook ApiQuery::moduleManager: meta=globaluserinfo|messagegroupstats, list=globalblocks, prop=mmcontent. */
 	public static function onApiQueryModuleManager( ApiModuleManager $moduleManager ): void {
 		if ( Farm::enabled( 'centralauth' ) && !$moduleManager->isDefined( 'globaluserinfo', 'meta' ) ) {
 			$moduleManager->addModule( 'globaluserinfo', 'meta', [
 				'class' => ApiQueryGlobalUserInfo::class,
 				'services' => [ 'UserNameUtils' ],
+			] );
+		}
+		if ( Farm::enabled( 'globalblocking' ) && !$moduleManager->isDefined( 'globalblocks', 'list' ) ) {
+			$moduleManager->addModule( 'globalblocks', 'list', [
+				'class' => ApiQueryGlobalBlocks::class,
 			] );
 		}
 		if ( Farm::enabled( 'translate' ) && !$moduleManager->isDefined( 'messagegroupstats', 'meta' ) ) {

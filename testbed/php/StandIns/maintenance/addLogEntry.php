@@ -24,7 +24,10 @@
  *   {"4::olduser", "5::newuser", "movepages": true, "suppressredirects": false}.
  * - globalauth/setstatus (CentralAuth lock/hide log): --user; target
  *   User:<user>@global; params {"added": [..], "removed": [..]} from --added /
- *   --removed (comma-separated, e.g. --added locked).
+ *   --removed (comma-separated, e.g. --added locked). As CentralAuth does, a
+ *   change that leaves the account hidden (--added hidden|oversighted, or an
+ *   account the data file marks hidden and the change does not unhide) is
+ *   written to the "suppress" log instead, which only suppressors can read.
  * - block/block, block/reblock: params {"5::duration": "infinity", "6::flags": ""}.
  * - patrol/patrol: params {"4::curid": latest revision id of the page,
  *   "5::previd": 0, "6::auto": 0}.
@@ -153,6 +156,20 @@ class TechrolesAddLogEntry extends Maintenance {
 					'added' => $this->listOption( $e['added'] ?? [] ),
 					'removed' => $this->listOption( $e['removed'] ?? [] ),
 				];
+				// CentralAuthUser::adminLockHide (includes/User/CentralAuthUser.php
+				// line 2265) logs through logAction with $suppressLog = "the account
+				// is hidden after the change", and logAction (line 3531) then writes
+				// to the "suppress" log, which only suppressors can read.
+				$hiding = [ 'hidden', 'oversighted' ];
+				$name = isset( $e['user'] ) ? (string)$e['user']
+					: preg_replace( '/^[^:]*:|@global$/', '', (string)$titleText );
+				$hiddenBefore = ( new \MediaWiki\Extension\TechrolesStandIns\GlobalAccounts(
+					ucfirst( str_replace( '_', ' ', $name ) ) ) )->isHidden();
+				if ( array_intersect( $params['added'], $hiding )
+					|| ( $hiddenBefore && !array_intersect( $params['removed'], $hiding ) )
+				) {
+					$type = 'suppress';
+				}
 				break;
 			case 'block/block':
 			case 'block/reblock':

@@ -70,6 +70,19 @@ YearWeek = tuple[int, int]
 
 # -- ISO weeks and issue titles ---------------------------------------------
 
+@dataclass(frozen=True)
+class Issue:
+    """One existing Tech News issue and the units of its source page."""
+
+    title: str
+    year: int
+    week: int
+    #: Unit ids from the ``<!--T:n-->`` markers, in page order.
+    units: tuple[str, ...]
+    #: False when the source text could not be read (hidden revision).
+    readable: bool = True
+
+
 def iso_weeks_in_year(year: int) -> int:
     """52 or 53: 28 December always lies in the ISO year's last week."""
     return date(year, 12, 28).isocalendar()[1]

@@ -55,7 +55,7 @@ from typing import NamedTuple
 import pywikibot
 
 from techroles import coverage
-from techroles.coverage import CountedFigure, IssueFigure, StatsFigure, UnitRevision
+from techroles.coverage import CountedFigure, Issue, IssueFigure, StatsFigure, UnitRevision
 from techroles.errors import FetchError
 from techroles.wiki import api
 from techroles.wiki.store import iso, parse_iso
@@ -110,19 +110,6 @@ class Features:
     has_translate: bool
     #: The ``massmessage`` log type exists (MassMessage is installed).
     has_delivery_log: bool
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One existing Tech News issue and the units of its source page."""
-
-    title: str
-    year: int
-    week: int
-    #: Unit ids from the ``<!--T:n-->`` markers, in page order.
-    units: tuple[str, ...]
-    #: False when the source text could not be read (hidden revision).
-    readable: bool = True
 
 
 @dataclass(frozen=True)

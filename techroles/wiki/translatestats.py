@@ -12,19 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pywikibot
 from pywikibot.exceptions import APIError
 
 from techroles import coverage
-from techroles.coverage import StatsFigure
+from techroles.coverage import Issue, StatsFigure
 from techroles.errors import FetchError
 from techroles.wiki import api
 
-
-if TYPE_CHECKING:
-    from techroles.wiki.translate import Issue
 
 
 __all__ = ['MAX_STATS_PAGES', 'group_stats']

@@ -22,7 +22,6 @@ from techroles.errors import FetchError
 from techroles.wiki import api
 
 
-
 __all__ = ['MAX_STATS_PAGES', 'group_stats']
 
 #: Request purpose in :data:`techroles.wiki.api.COUNTER` (as the rest of coverage).

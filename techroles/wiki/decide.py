@@ -80,7 +80,7 @@ def targets(ctx: RunContext, works: list[PageWork]) -> dict[str, Target]:
     for work in works:
         for name, rows in work.listed.items():
             for _, row in rows:
-                known = frozenset(w for w in row.wikis if not ctx.sites.known(w))
+                known = frozenset(w for w in row.wikis if not ctx.sites.unusable(w))
                 listings.setdefault(name, []).append(
                     Listing(work.spec.kind, known, frozenset(row.languages)))
     return {name: target(name, found, ctx.sites.meta_dbname)
@@ -91,7 +91,7 @@ def collect(ctx: RunContext, people: dict[str, Target],
             invalid: set[str] = frozenset()) -> dict[str, PersonFacts]:
     """Everyone's facts in one collection (the benchmark measures this very call)."""
     for wiki in {w for t in people.values() for w in t.wikis | t.block_wikis}:
-        ctx.sites.known(wiki)  # resolve sites before the worker threads start
+        ctx.sites.unusable(wiki)  # resolve sites before the worker threads start
     collector = ActivityCollector(
         ctx.sites.site, now=ctx.now, active_days=ctx.cfg.active_days,
         slipping_days=ctx.cfg.slipping_days, store=ctx.store,

@@ -134,7 +134,7 @@ def _not_written(ctx: RunContext, work: PageWork, tbl: SignupTable, row: Row, *,
     """
     if row.unresolved or row.in_translate or tbl.in_translate or row.broken:
         return ''
-    bad = [(w, why) for w in row.wikis if (why := ctx.sites.known(w))]
+    bad = [(w, why) for w in row.wikis if (why := ctx.sites.unusable(w))]
     if report:
         for _wiki, why in bad:
             ctx.problem(work.place, why, severity='warning', table_index=tbl.index,

@@ -152,8 +152,8 @@ class Sites:
             raise FetchError(f'wiki {dbname} ({family}:{code}) cannot be reached: '
                              f'{type(exc).__name__}: {exc}'.splitlines()[0]) from exc
 
-    def known(self, dbname: str) -> str | None:
-        """None when ``dbname`` resolves, else the reason it does not.
+    def unusable(self, dbname: str) -> str | None:
+        """Why ``dbname`` cannot be used (unknown or closed), or None when it can.
 
         A configured wiki that does not answer counts as known: reading it
         fails later, which makes the people checked there ``unknown``.

@@ -321,7 +321,7 @@ def parse_user_url(url: str) -> tuple[str, str] | None:
     return (found[0], 'url') if found else None
 
 
-def _template_key(name: str) -> str:
+def template_key(name: str) -> str:
     """Template lookup key: no ``Template:`` prefix, spaces, first letter upper."""
     text = ' '.join(_SPACES.sub(' ', name).split())
     if text.lower().startswith('template:'):
@@ -344,7 +344,7 @@ def template_table(user_templates: Iterable[str] | Mapping[str, str] | None
     else:
         items = ((name, 'one') for name in user_templates)
     for name, mode in items:
-        table[_template_key(name)] = 'all' if mode == 'all' else 'one'
+        table[template_key(name)] = 'all' if mode == 'all' else 'one'
     return table
 
 
@@ -438,7 +438,7 @@ class _Collector:
             self.walk(node.text)
 
     def template(self, node: Template) -> None:
-        key = _template_key(str(node.name))
+        key = template_key(str(node.name))
         mode = self.templates.get(key)
         if mode is None:
             for param in node.params:

@@ -32,6 +32,7 @@ The status cell (DESIGN.md "The status cell"):
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,9 @@ _ESCAPES = {
     '!': '&#33;', ':': '&#58;', '_': '&#95;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;',
 }
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+#: Magic links (``ISBN 978…``, ``RFC 123``, ``PMID 123``): their first letter
+#: becomes a character reference, so the keyword no longer starts a link.
+_MAGIC = re.compile(r'\b(ISBN|RFC|PMID)\b')
 _BR = '<br />'
 
 
@@ -73,11 +77,15 @@ def escape(text: str) -> str:
     ``& < > " ' | { } [ ] ~ = ! : _`` and line breaks become character
     references and control characters are dropped, so ``|}``, ``{{``,
     ``<script>``, ``[[Category:X]]``, ``~~~~``, ``<!--``, ``__NOTOC__``,
-    ``!!`` and free ``https://`` links stay text. (The span never starts a
+    ``!!``, free ``https://`` links and magic links (``ISBN``, ``RFC``,
+    ``PMID``) stay text. (The span never starts a
     line, so line-start markup such as ``*``, ``#`` or ``----`` is inert.)
     """
-    return ''.join(ch if ch >= ' ' or ch in '\n\r\t' else '' for ch in text
-                   ).translate(_ESCAPE_TABLE)
+    escaped = ''.join(ch if ch >= ' ' or ch in '\n\r\t' else '' for ch in text
+                      ).translate(_ESCAPE_TABLE)
+    if 'ISBN' in escaped or 'RFC' in escaped or 'PMID' in escaped:
+        escaped = _MAGIC.sub(lambda m: f'&#{ord(m.group(1)[0])};{m.group(1)[1:]}', escaped)
+    return escaped
 
 
 def span_text(user: str, status: Status | str, label: str) -> str:
@@ -304,8 +312,13 @@ class _Renderer:
         """Set ``data-sort-value`` on the cell (replace, or add before the separator)."""
         if not value:
             return
+        value = escape(value)  # a caller's sort key is text like any other
         node = cell.node
         pos = cell.start + len(node.wiki_markup or '')
+        if cell.attrs_are_content:
+            # MediaWiki reads the whole cell as content: attributes go first.
+            self.edits.append((pos, pos, f' data-sort-value="{value}" |', 0))
+            return
         for attr in node.attributes:
             size = len(str(attr))
             if str(attr.name).strip().lower() == 'data-sort-value':
@@ -332,6 +345,13 @@ class _Renderer:
         if not table.header_rows:
             self.result.skipped.append(Skipped(table.index, table.line,
                                                'no header row to add a status column to'))
+            return
+        wide = next((r for r in table.rows if r.row.broken), None)
+        if wide is not None:
+            self.result.skipped.append(Skipped(
+                table.index, wide.row.line,
+                'rows are wider than the header: a status column would go over a column '
+                'people write in; no status column added'))
             return
         first = table.header_rows[0]
         nheader = len(table.header_rows)

@@ -158,6 +158,18 @@ DEFAULT_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 SPAN_CLASS = 'techroles-status'
 #: The manual marker (a comment): whole cell, or one span when right before it.
 MANUAL_MARKER = 'techroles:manual'
+#: The marker's comment text, with any spacing and an optional reason after it.
+_MANUAL = re.compile(r'\s*techroles\s*:\s*manual(?![\w-])', re.IGNORECASE)
+_MANUAL_COMMENT = re.compile(r'<!--\s*techroles\s*:\s*manual(?![\w-])', re.IGNORECASE)
+#: Header words naming a date or time: such a header is never the status column
+#: ("Last active", "Active since").
+_DATE_WORDS = frozenset({
+    'date', 'dates', 'time', 'since', 'last', 'on', 'when', 'until', 'from', 'day', 'days',
+    'year', 'joined', 'added', 'signed', 'signup', 'timestamp', 'updated', 'seen', 'edit',
+    'depuis', 'dernière', 'dernier', 'le', 'seit', 'datum', 'zuletzt', 'letzte', 'letzter',
+    'am', 'fecha', 'desde', 'última', 'último', 'data', 'dal', 'dalla', 'дата', 'с', 'последний',
+    'последняя', 'تاريخ', 'منذ', 'آخر'})
+_DATE_CJK = ('日付', '日時', '最終', '日期', '时间', '時間', '以来')
 
 _SPACE = re.compile(r'\s+')
 _PUNCT = re.compile(r"[^\w\s'’]+")
@@ -279,15 +291,24 @@ class Cell:
     row: int = 0
     col: int = 0
     _text: str | None = None
+    #: The cell's content when it differs from mwparserfromhell's: ``| [[A|B]] | C``
+    #: is all content for MediaWiki (a ``[[`` before the first ``|``), not
+    #: attributes ``[[A`` and content ``B]] | C``.
+    own_contents: Wikicode | None = None
 
     @property
     def contents(self) -> Wikicode:
-        return self.node.contents
+        return self.own_contents if self.own_contents is not None else self.node.contents
+
+    @property
+    def attrs_are_content(self) -> bool:
+        """True when what mwparserfromhell read as attributes is content."""
+        return self.own_contents is not None
 
     def text(self) -> str:
         """Plain text of the cell (for blank tests and messages)."""
         if self._text is None:
-            self._text = plain_text(self.node.contents)
+            self._text = plain_text(self.contents)
         return self._text
 
 
@@ -452,6 +473,12 @@ class Aliases:
         return exact, loose
 
 
+def _names_date(header: str) -> bool:
+    """True when a header names a date or time ("Last active", "Active since")."""
+    key = _fold_header(header)
+    return bool(_DATE_WORDS.intersection(key.split())) or any(w in key for w in _DATE_CJK)
+
+
 def attributes(tag: Tag) -> dict[str, Any]:
     """A tag's attributes by lower-case name (first one wins), memoised."""
     found = getattr(tag, '_techroles_attrs', None)
@@ -470,7 +497,7 @@ def _int_attr(tag: Tag, name: str, limit: int) -> int:
     if attr is None:
         return 1
     value = str(attr.value).strip() if attr.value is not None else ''
-    digits = re.match(r'\d+', value)
+    digits = re.match('[0-9]+', value)  # browsers read ASCII digits only
     return min(int(digits.group(0)), limit) if digits else 1
 
 
@@ -582,7 +609,7 @@ def _find_tables(text: str, code: Wikicode) -> list[_Found]:
                 value = node.value
                 pos = value.find('{|')
                 while pos != -1:
-                    if at_line_start(text, a + pos, ' \t:*#;'):
+                    if at_line_start(text, a + pos, ' \t:'):  # MediaWiki: only ':' may indent
                         unparsed.append((a + pos, section[0]))
                     pos = value.find('{|', pos + 2)
             elif isinstance(node, Heading):
@@ -630,8 +657,16 @@ class _Reader:
         self._langs: dict[int, wikis.CellValues] = {}
 
     def cell(self, node: Tag, start: int, end: int) -> Cell:
+        content_start = start + content_offset(node)
+        markup_end = start + len(node.wiki_markup or '')
+        if node.wiki_style_separator and '[[' in self.text[markup_end:content_start]:
+            # MediaWiki splits a cell at its first '|' only when no '[[' precedes it.
+            return Cell(node=node, start=start, end=end, content_start=markup_end,
+                        header=tag_name(node) == 'th', rowspan=1, colspan=1,
+                        line=self.lines(start),
+                        own_contents=mwparserfromhell.parse(self.text[markup_end:end]))
         rowspan = _attr(node, 'rowspan') if node.attributes else None
-        return Cell(node=node, start=start, end=end, content_start=start + content_offset(node),
+        return Cell(node=node, start=start, end=end, content_start=content_start,
                     header=tag_name(node) == 'th',
                     # rowspan="0" spans to the end of the table (HTML).
                     rowspan=_MAX_ROWSPAN if rowspan is not None and rowspan.strip() == '0'
@@ -763,11 +798,15 @@ class _Reader:
     def headers(self, table: ParsedTable, rows: list[tuple[list[Cell], int, int]],
                 label: str) -> None:
         header_rows: list[int] = []
+        width = 0
         for r, (cells, _a, _b) in enumerate(rows):
             if not cells:
                 continue
             if all(c.header for c in cells) and not (header_rows and self._names_people(cells)):
+                if header_rows and len(cells) == 1 and cells[0].colspan >= width:
+                    break  # spans the table: a subheading ("Wikipedia"), not a header
                 header_rows.append(r)
+                width = max([width] + [c.col + c.colspan for c in cells])
                 continue
             break
         self.header_count = (header_rows[-1] + 1) if header_rows else 0
@@ -783,17 +822,24 @@ class _Reader:
         matches = {id(c): self.aliases.match(c.text()) for c in order}
         for cell in order:
             ex, lo = matches[id(cell)]
+            if _names_date(cell.text()):
+                ex, lo = ex - {'status'}, lo - {'status'}
             for role in ex:
                 exact[role].append(cell)
             if not ex and len(lo) == 1:
                 loose[next(iter(lo))].append(cell)
-        taken: set[int] = set()
+        taken: list[tuple[int, int]] = []
+
+        def free(cell: Cell) -> bool:
+            """Two roles never share a column."""
+            return all(cell.col + cell.colspan <= a or b <= cell.col for a, b in taken)
+
         for role in ('user', 'wiki', 'language', 'status'):
-            chosen = next((c for c in exact[role] if id(c) not in taken), None)
+            chosen = next((c for c in exact[role] if free(c)), None)
             if chosen is None:
-                chosen = next((c for c in loose[role] if id(c) not in taken), None)
+                chosen = next((c for c in loose[role] if free(c)), None)
             if chosen is not None:
-                taken.add(id(chosen))
+                taken.append((chosen.col, chosen.col + chosen.colspan))
                 table.spans[role] = (chosen.col, chosen.col + chosen.colspan)
         table.columns = {role: table.spans[role][0] if role in table.spans else None
                          for role in ROLES}
@@ -807,11 +853,11 @@ class _Reader:
     def data_rows(self, table: ParsedTable, rows: list[tuple[list[Cell], int, int]],
                   label: str) -> None:
         status_cells: dict[int, StatusCell] = {}
-        seen: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        seen: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, int]] = {}
         for r in range(self.header_count, len(rows)):
             cells, _a, row_end = rows[r]
             grid = self.by_row[r]
-            kind = self.row_kind(table, cells, grid)
+            kind = self.row_kind(table, cells, grid)  # judged with every cell reaching it
             table.all_rows.append((cells, row_end, kind))
             if kind != 'data':
                 continue
@@ -837,7 +883,11 @@ class _Reader:
             return 'subheading'
         if len(cells) == 1 and cells[0].colspan > 1:
             return 'note'
-        if all(self._blank(c) for c in cells):
+        # The status column does not count: the bot's own writing there must
+        # never turn a blank row into a data row.
+        start, stop = table.spans.get('status', (-1, -1))
+        if all(self._blank(c) for c in _distinct(grid.values())
+               if not start <= c.col < stop):
             return 'empty'
         return 'data'
 
@@ -859,7 +909,8 @@ class _Reader:
 
     def data_row(self, table: ParsedTable, r: int, cells: list[Cell], grid: dict[int, Cell],
                  row_end: int, status_cells: dict[int, StatusCell],
-                 seen: dict[tuple[tuple[str, ...], tuple[str, ...]], int], label: str) -> None:
+                 seen: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, int]],
+                 label: str) -> None:
         line = cells[0].line
         where = f'{label} line {line}'
         errors: list[str] = []
@@ -885,7 +936,10 @@ class _Reader:
             for raw in found.unresolved:
                 unresolved.append(raw)
                 errors.append(f'{where}: cannot read the user name in {_short(raw)}')
-            if found.people or found.unresolved:
+            for name in found.withdrawn:
+                errors.append(f'{where}: {_short(name, 80)} is struck out (withdrawn); '
+                              'not listed')
+            if found.people or found.unresolved or found.withdrawn:
                 continue
             if self._blank(cell):
                 errors.append(f'{where}: the user cell is empty')
@@ -935,12 +989,15 @@ class _Reader:
                                   'never written')
                 if status.blocked:
                     errors.append(f'{where}: {status.blocked}')
+        row_templates = self.row_templates(grid, status)
+        errors.extend(f'{where}: {message}' for message in row_templates)
         statuses = _statuses(users, status.spans if status else [])
         key = (tuple(users), tuple(row_wikis) + tuple(languages))
-        if users and key in seen:
-            errors.append(f'{where}: duplicate of the row at line {seen[key]}')
-        elif users:
-            seen[key] = line
+        if users and key in seen and seen[key][1] != id(user_cells[0]):
+            # (the same rowspan cell reaching the next row is no duplicate)
+            errors.append(f'{where}: duplicate of the row at line {seen[key][0]}')
+        elif users and key not in seen:
+            seen[key] = (line, id(user_cells[0]))
         manual_users = tuple(u for u in users for s in (status.spans if status else [])
                              if s.manual and s.user == u)
         row = Row(line=line, users=tuple(users), statuses=tuple(statuses),
@@ -952,9 +1009,26 @@ class _Reader:
             skip = 'cells beyond the header'
         elif unresolved:
             skip = 'unresolved ' + ', '.join(_short(u) for u in unresolved)
+        elif row_templates:
+            skip = row_templates[0]
         table.errors.extend(TableProblem(line, message) for message in errors)
         table.rows.append(RowData(row=row, cells=cells, grid=grid, status=status, end=cells[-1].end,
                                   skip=skip))
+
+    def row_templates(self, grid: dict[int, Cell], status: StatusCell | None) -> list[str]:
+        """Templates (other than user templates) at the start of a line in the
+        row's other cells: their output may start new rows, and the status cell
+        would then render in the last of them, against someone else."""
+        found: list[str] = []
+        for cell in _distinct(grid.values()):
+            if status is not None and cell is status.cell:
+                continue
+            for node, at in _line_start_templates(cell.contents, cell.content_start, self.text):
+                if names.template_key(str(node.name)) in self.templates:
+                    continue
+                found.append(f'{_template_label(node)} at the start of line {self.lines(at)} '
+                             'may produce table rows; the row is not written')
+        return found
 
     def status_cell(self, cell: Cell) -> StatusCell:
         spans: list[Span] = []
@@ -967,7 +1041,7 @@ class _Reader:
             nonlocal manual, pending_marker, blocked, marker_at
             for node, a, b in iter_offsets(code, start):
                 if isinstance(node, Comment):
-                    if node.contents.strip().lower() == MANUAL_MARKER:
+                    if _MANUAL.match(node.contents):
                         if pending_marker:
                             manual = True
                         pending_marker = True
@@ -977,6 +1051,8 @@ class _Reader:
                     continue
                 if isinstance(node, Tag) and not node.wiki_markup \
                         and tag_name(node) == 'span' and _is_bot_span(node):
+                    if _MANUAL_COMMENT.search(self.text, a, b):
+                        manual = True  # a marker inside the bot's span keeps the cell
                     user = _attr(node, 'data-user')
                     spans.append(Span(a, b, self.text[a:b],
                                       names.normalize_name(user) if user else None,
@@ -1016,6 +1092,18 @@ def _template_label(node: Template) -> str:
     return '{{' + (name if len(name) <= 40 else name[:39] + '…') + '}}'
 
 
+def _line_start_templates(code: Wikicode, start: int, text: str
+                          ) -> Iterator[tuple[Template, int]]:
+    """Templates at the start of a line in a cell (also inside its tags)."""
+    for node, a, _b in iter_offsets(code, start):
+        if isinstance(node, Template):
+            if at_line_start(text, a):
+                yield node, a
+        elif isinstance(node, Tag) and node.contents is not None and not node.self_closing \
+                and node.wiki_markup != '{|' and tag_name(node) not in _OPAQUE:
+            yield from _line_start_templates(node.contents, a + content_offset(node), text)
+
+
 def _row_level_templates(table: Tag, start: int, text: str) -> Iterator[tuple[Template, int]]:
     """Templates at the start of a line between rows or in header cells: their
     output may be table rows, which cannot be read from the page's wikitext."""
@@ -1041,18 +1129,29 @@ def _is_bot_span(tag: Tag) -> bool:
 
 
 def insert_point(cell: Cell) -> int:
-    """End of the cell's meaningful content (before trailing blanks and comments)."""
+    """End of the cell's meaningful content: before trailing blanks and comments,
+    and before an unclosed ``<!--`` (MediaWiki hides the rest of the page)."""
     nodes = list(iter_offsets(cell.contents, cell.content_start))
+    limit = cell.end
+    for node, a, _b in nodes:
+        cut = node.value.find('<!--') if isinstance(node, Text) else -1
+        if cut != -1:  # a closed comment would be a Comment node
+            limit = a + cut
+            break
     for node, a, b in reversed(nodes):
-        if isinstance(node, Comment):
+        if a >= limit or isinstance(node, Comment):
             continue
         if isinstance(node, Text):
-            stripped = node.value.rstrip()
+            stripped = node.value[:limit - a].rstrip()
             if not stripped:
                 continue
             return a + len(stripped)
         return b
-    # Blank cell: after the leading spaces of the first line.
+    return _blank_insert(cell)
+
+
+def _blank_insert(cell: Cell) -> int:
+    """Blank cell: after the leading spaces of the first line."""
     text = str(cell.contents)
     i = 0
     while i < len(text) and text[i] in ' \t':

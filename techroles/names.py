@@ -153,13 +153,13 @@ def _ref(match: re.Match[str]) -> str:
     name, dec, hexa = match.groups()
     if name is not None:
         point = _ENTITIES.get(name)
-    else:
-        point = int(dec) if dec is not None else int(hexa, 16)
-    # Sanitizer::validateCodepoint: no surrogates, no non-characters, no controls
-    # other than tab and line breaks; otherwise the reference stays as written.
-    if point is None or not (point in (0x9, 0xA, 0xD) or 0x20 <= point <= 0xD7FF
-                             or 0xE000 <= point <= 0xFFFD or 0x10000 <= point <= 0x10FFFF):
-        return match.group(0)
+        return match.group(0) if point is None else chr(point)  # unknown names stay
+    point = int(dec) if dec is not None else int(hexa, 16)
+    # Sanitizer::decodeChar: a code point validateCodepoint refuses (surrogates,
+    # non-characters, controls other than tab and line breaks) becomes U+FFFD.
+    if not (point in (0x9, 0xA, 0xD) or 0x20 <= point <= 0xD7FF
+            or 0xE000 <= point <= 0xFFFD or 0x10000 <= point <= 0x10FFFF):
+        return '\ufffd'
     return chr(point)
 
 

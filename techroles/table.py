@@ -9,22 +9,29 @@ Rules, in the order they apply:
 
 * **Tables**: every top-level ``{|`` of the page, also inside HTML-like tags
   (``<translate>``, ``<div>``) and indented (``:{|``, which mwparserfromhell
-  leaves as text and is re-parsed from its ``{|``). Tables inside template
+  leaves as text and is re-parsed from its ``{|``; MediaWiki allows no other
+  prefix). Tables inside template
   parameters are not read. A ``{|`` that does not parse (no matching ``|}``)
   is a broken table; later unparsed ``{|`` are taken to be nested in it.
   Tables nested in a cell are not sign-up tables and are never written.
-* **Columns**: header rows are the leading rows made only of ``!`` cells.
-  Their text is matched against role aliases (:data:`DEFAULT_ALIASES`, any
+* **Columns**: header rows are the leading rows made only of ``!`` cells; a
+  later one that is a single cell spanning the table is a subheading. Their
+  text is matched against role aliases (:data:`DEFAULT_ALIASES`, any
   language, plus the caller's): an exact match beats a word match, and for
-  each role the first matching header (reading order) wins. Positions are
+  each role the first matching header (reading order) wins; two roles never
+  share a column, and a header naming a date or time is never the status
+  column. Positions are
   0-based grid columns after ``colspan``/``rowspan``. No user column, cells
   overlapping a ``rowspan``, or an unparsable nested ``{|`` make the table
   *broken*: reported with a one-line reason, never written.
 * **Rows**: a caption (``|+``), rows without cells, rows whose cells are all
   blank, rows made only of ``!`` cells (sub-headings) and full-width cells
   (a ``colspan`` covering the row) are not sign-up rows. Cells spanning
-  several rows (``rowspan``) belong to each row they cover. Comments are
-  ignored (a commented-out row reads as nothing).
+  several rows (``rowspan``, ASCII digits) belong to each row they cover, and
+  a row is judged with every cell reaching it, its status cell aside (so the
+  bot's writing never changes which rows exist). A cell with ``[[`` before its
+  first ``|`` is all content, as MediaWiki reads it. Comments are ignored (a
+  commented-out row reads as nothing).
 * **Problems in a row** affect only that row: an unknown wiki or a person
   form whose name cannot be read (``Row.unresolved``), cells beyond the
   header's columns (``Row.broken``), a status cell inside ``<translate>``
@@ -33,7 +40,8 @@ Rules, in the order they apply:
   reported but do not stop the row.
 * **Rows written by templates** (a template at the start of a line between
   rows or in a header cell) cannot be read from the wikitext: reported. A
-  status cell holding such a template is never written (a span after it
+  row with such a template (other than a user template) in any cell, or a
+  status cell holding one, is never written (a span after it
   would show in the template's last row, against someone else).
 """
 from __future__ import annotations

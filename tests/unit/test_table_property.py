@@ -5,8 +5,8 @@ only bytes inside status cells; (c) rewriting is idempotent and writes what was
 decided; (d) people are never invented or lost; (e) the bot's output never
 changes which rows exist: ``parse(apply(text))`` has the same rows and people as
 ``parse(text)`` and a second ``apply`` is a no-op, also when a status column is
-added. The tables use rowspans (blank ones too), subheadings and notes. A few hundred examples in the
-default lane, 10,000 in the ``slow`` lane.
+added. The tables use rowspans (blank ones too), subheadings and notes. A few
+hundred examples in the default lane, 10,000 in the ``slow`` lane.
 """
 from __future__ import annotations
 

@@ -477,6 +477,12 @@ def find_people(cell: str | Wikicode, lang: str = 'en', *,
     return scan_cell(cell, lang, user_templates=user_templates).names
 
 
+def user_namespace_names() -> list[str]:
+    """Every localized name, alias and gender form of the User namespace (lower case)."""
+    roles: dict[str, str] = _namespaces()['roles']  # type: ignore[assignment]
+    return [name for name, role in roles.items() if role == 'user']
+
+
 def iter_person_forms() -> Iterator[str]:
     """Every recognised User/User talk namespace name (lower case); for tests."""
     roles: dict[str, str] = _namespaces()['roles']  # type: ignore[assignment]

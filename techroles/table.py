@@ -53,7 +53,7 @@ import gc
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -366,17 +366,29 @@ class ParsedTable:
     rows: list[RowData] = field(default_factory=list)
     all_rows: list[tuple[list[Cell], int, str]] = field(default_factory=list)
     errors: list[TableProblem] = field(default_factory=list)
+    #: How each found column was found: ``'header'`` or ``'content'``.
+    columns_by: dict[str, str] = field(default_factory=dict)
     broken: bool = False
     in_translate: bool = False
     section: str | None = None
 
-    def public(self) -> SignupTable:
+    def public(self) -> ReadTable:
         """The frozen view ``parse_page`` returns."""
-        return SignupTable(
+        return ReadTable(
             index=self.index, kind=self.kind, columns=dict(self.columns),
             rows=tuple(r.row for r in self.rows) if not self.broken else (),
             errors=tuple(self.errors), section=self.section, line=self.line,
-            broken=self.broken, in_translate=self.in_translate)
+            broken=self.broken, in_translate=self.in_translate,
+            columns_by={role: self.columns_by.get(role) if self.columns.get(role) is not None
+                        else None for role in ROLES})
+
+
+@dataclass(frozen=True)
+class ReadTable(SignupTable):
+    """A :class:`SignupTable` that also says how each column was found."""
+
+    #: ``'header'``, ``'content'`` or None (no such column), per role.
+    columns_by: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -438,6 +450,8 @@ class Aliases:
         for by_role in DEFAULT_ALIASES.values():
             for role, values in by_role.items():
                 merged[role].extend(values)
+        # The User namespace's name in every language MediaWiki ships names the column.
+        merged['user'].extend(names.user_namespace_names())
         self.words: dict[str, list[tuple[str, ...]]] = {role: [] for role in ROLES}
         self.cjk: dict[str, list[str]] = {role: [] for role in ROLES}
         for role, values in merged.items():
@@ -743,6 +757,9 @@ class _Reader:
         rows = self.rows(found.node, found.start)
         grid_ok = self.grid(table, rows, label)
         self.headers(table, rows, label)
+        if grid_ok:
+            self.content_columns(table, rows, label)
+        self.settle_columns(table)
         if not grid_ok:
             table.broken = True
             return table
@@ -849,6 +866,10 @@ class _Reader:
             if chosen is not None:
                 taken.append((chosen.col, chosen.col + chosen.colspan))
                 table.spans[role] = (chosen.col, chosen.col + chosen.colspan)
+        table.columns_by = {role: 'header' for role in table.spans}
+
+    def settle_columns(self, table: ParsedTable) -> None:
+        """Column positions and the table's kind from the roles' spans."""
         table.columns = {role: table.spans[role][0] if role in table.spans else None
                          for role in ROLES}
         if table.columns['wiki'] is not None:
@@ -857,6 +878,74 @@ class _Reader:
             table.kind = 'translators'
         else:
             table.kind = 'unknown'
+
+    def content_columns(self, table: ParsedTable, rows: list[tuple[list[Cell], int, int]],
+                        label: str) -> None:
+        """Find columns by what their cells hold when the headers do not decide.
+
+        When no header names any role (headers in a language the aliases do
+        not know, or no header row), the user column is the one whose cells
+        name people in most body rows; when the header's user column does
+        not name people in most rows but another column does, the content
+        wins (with a warning). Known headers without a user column ("Wiki",
+        "Notes") stay not a sign-up table. Then, only for a table whose user column was found so,
+        the wiki and language columns are the free ones whose cells resolve
+        to wikis or languages in most rows (a column of language names or
+        codes is a language column).
+        """
+        body = [self.by_row[r] for r in range(self.header_count, len(rows))
+                if rows[r][0] and not (len(rows[r][0]) == 1 and rows[r][0][0].colspan > 1)
+                and not (all(c.header for c in rows[r][0])
+                         and not self._names_people(rows[r][0]))]
+        if not body:
+            return
+        width = max(col + 1 for grid in body for col in grid)
+
+        def rows_where(col: int, test: Callable[[Cell], bool]) -> int:
+            return sum(1 for grid in body if col in grid and test(grid[col]))
+
+        def names_people(cell: Cell) -> bool:
+            found = self.people(cell)
+            return bool(found.people or found.unresolved or found.withdrawn)
+
+        majority = len(body) // 2 + 1
+        header = table.spans.get('user')
+        if header is None and table.spans:
+            return
+        if header is not None and rows_where(header[0], names_people) >= majority:
+            return
+        counts = [rows_where(col, names_people) for col in range(width)]
+        best = max(range(width), key=lambda col: (counts[col], -col))
+        if counts[best] < majority:
+            return
+        cell = next(grid[best] for grid in body if best in grid)
+        span = (cell.col, cell.col + cell.colspan)
+        if header is not None:
+            table.errors.append(TableProblem(table.line, (
+                f'{label}: the header names column {header[0]} as the user column, but the '
+                f'user links are in column {span[0]}; read by content')))
+        for role, other in list(table.spans.items()):
+            if role != 'user' and other[0] < span[1] and span[0] < other[1]:
+                del table.spans[role]
+                table.columns_by.pop(role, None)
+        table.spans['user'] = span
+        table.columns_by['user'] = 'content'
+        for role, values in (('language', self.langs_of), ('wiki', self.wikis_of)):
+            if role in table.spans:
+                continue
+            taken = list(table.spans.values())
+            found = None
+            for col in range(width):
+                if any(a <= col < b for a, b in taken):
+                    continue
+                resolved = rows_where(col, lambda c, values=values: bool(  # type: ignore[misc]
+                    values(c).values) and not values(c).unresolved)
+                if resolved >= majority and (found is None or resolved > found[1]):
+                    found = (col, resolved)
+            if found is not None:
+                cell = next(grid[found[0]] for grid in body if found[0] in grid)
+                table.spans[role] = (cell.col, cell.col + cell.colspan)
+                table.columns_by[role] = 'content'
 
     def data_rows(self, table: ParsedTable, rows: list[tuple[list[Cell], int, int]],
                   label: str) -> None:
@@ -1268,6 +1357,7 @@ def to_json(tables: Iterable[SignupTable]) -> dict[str, Any]:
             'index': table.index,
             'kind': table.kind,
             'columns': {role: table.columns.get(role) for role in ROLES},
+            'columns_by': {role: getattr(table, 'columns_by', {}).get(role) for role in ROLES},
             'rows': [{'line': row.line, 'users': list(row.users),
                       'statuses': list(row.statuses), 'wikis': list(row.wikis),
                       'languages': list(row.languages)} for row in table.rows],

@@ -154,6 +154,25 @@ DEFAULT_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         'language': ('言語', '言語コード'),
         'status': ('状態', 'ステータス'),
     },
+    'fa': {
+        'wiki': ('ویکی', 'پروژه', 'پروژه‌ها', 'جامعه'),
+        'user': ('کاربر', 'کاربران', 'نام کاربری', 'سفیر', 'سفیران', 'مترجم', 'مترجمان'),
+        'language': ('زبان', 'زبان‌ها', 'کد زبان'),
+        'status': ('وضعیت',),
+    },
+    'hi': {
+        'wiki': ('विकि', 'विकी', 'परियोजना', 'समुदाय'),
+        'user': ('सदस्य', 'सदस्यनाम', 'उपयोगकर्ता', 'राजदूत', 'अनुवादक'),
+        'language': ('भाषा', 'भाषाएँ', 'भाषा कोड'),
+        'status': ('स्थिति',),
+    },
+    'he': {
+        'wiki': ('ויקי', 'מיזם', 'מיזמים', 'קהילה'),
+        'user': ('משתמש', 'משתמשת', 'משתמשים', 'שם משתמש', 'שגריר', 'שגרירים', 'מתרגם',
+                 'מתרגמים'),
+        'language': ('שפה', 'שפות', 'קוד שפה'),
+        'status': ('מצב', 'סטטוס'),
+    },
     'zh': {
         'wiki': ('维基', '維基', '项目', '項目', '计划', '計劃', '社群'),
         'user': ('用户', '用戶', '用户名', '用戶名', '使用者', '大使', '翻译者', '翻譯者', '译者'),
@@ -883,12 +902,13 @@ class _Reader:
                         label: str) -> None:
         """Find columns by what their cells hold when the headers do not decide.
 
-        When no header names any role (headers in a language the aliases do
-        not know, or no header row), the user column is the one whose cells
-        name people in most body rows; when the header's user column does
-        not name people in most rows but another column does, the content
-        wins (with a warning). Known headers without a user column ("Wiki",
-        "Notes") stay not a sign-up table. Then, only for a table whose user column was found so,
+        When no header names the user column (headers in a language the
+        aliases do not know, or no header row), the user column is the one
+        whose cells name people in most body rows; when the header's user
+        column does not name people in most rows but another column does,
+        the content wins. Either is warned about when headers named other
+        roles (header and content disagree). A table with no column of user
+        links stays not a sign-up table. Then, only for a table whose user column was found so,
         the wiki and language columns are the free ones whose cells resolve
         to wikis or languages in most rows (a column of language names or
         codes is a language column).
@@ -910,8 +930,6 @@ class _Reader:
 
         majority = len(body) // 2 + 1
         header = table.spans.get('user')
-        if header is None and table.spans:
-            return
         if header is not None and rows_where(header[0], names_people) >= majority:
             return
         counts = [rows_where(col, names_people) for col in range(width)]
@@ -924,6 +942,10 @@ class _Reader:
             table.errors.append(TableProblem(table.line, (
                 f'{label}: the header names column {header[0]} as the user column, but the '
                 f'user links are in column {span[0]}; read by content')))
+        elif table.spans:
+            table.errors.append(TableProblem(table.line, (
+                f'{label}: no header names the user column, but column {span[0]} holds user '
+                'links; read by content')))
         for role, other in list(table.spans.items()):
             if role != 'user' and other[0] < span[1] and span[0] < other[1]:
                 del table.spans[role]

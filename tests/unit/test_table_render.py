@@ -209,7 +209,7 @@ def test_add_status_column_with_two_header_rows() -> None:
 
 
 def test_broken_table_reported_not_written() -> None:
-    text = '{|\n! Wiki !! Notes\n|-\n| frwiki || [[User:A]]\n|}'
+    text = '{|\n! Wiki !! Notes\n|-\n| frwiki || A, by hand\n|}'
     result = apply(text, {'A': decision('A', 'active')})
     assert result.text == text
     assert result.skipped and 'no user column' in result.skipped[0].reason

@@ -5,7 +5,7 @@ Pure: no network, no clock, no pywikibot. The page is read once by
 status cell (or, when asked, one added status column), so everything else is
 byte-identical and ``apply(text, {}).text == text`` for every input.
 
-The status cell (DESIGN.md "The status cell"):
+The status cell:
 
 * Per person the bot writes one span::
 
@@ -20,15 +20,20 @@ The status cell (DESIGN.md "The status cell"):
   one's, or at the end of the cell's content), separated by ``<br />``.
 * Text outside the bot's spans (a person's note) is kept verbatim; spans of
   people no longer listed are left alone.
-* **Manual**: ``<!-- techroles:manual -->`` anywhere in a cell except right
-  before a bot span freezes the whole cell; right before a span (blanks
-  between are allowed) it freezes only that person's span.
+* **Manual**: ``<!-- techroles:manual -->`` (any spacing and case, an
+  optional reason after the word) anywhere in a cell except right before a
+  bot span freezes the whole cell, also inside the bot's own span; right
+  before a span (blanks between are allowed) it freezes only that person's
+  span.
 * ``data-sort-value`` of a changed cell is set from the statuses of its bot
   spans only (:func:`sort_value`: the rank of the best status, 1 = active),
   so it too changes only when a status changes.
 * Never written: broken tables, status cells inside ``<translate>``, rows
-  with an unresolved wiki or name or cells beyond the header, cells holding
-  a nested table or a template at the start of a line (it may produce rows).
+  with an unresolved wiki or name or cells beyond the header or a row-making
+  template in another cell, cells holding a nested table or a template at
+  the start of a line (it may produce rows). A new span goes before an
+  unclosed ``<!--`` (which would hide it); a status column is never added
+  over rows wider than the header.
 """
 from __future__ import annotations
 

@@ -158,3 +158,22 @@ def test_localized_and_gender_forms_in_cells() -> None:
              '[[特別:投稿記録/A]]']
     for cell in cells:
         assert find_people(cell) == ['A'], cell
+
+
+def test_first_letter_overrides_follow_wikimedia() -> None:
+    """Wikimedia's override first, else PHP's title case (here: only ``ǆ`` changes)."""
+    from techroles.data.generate import WMF_UCFIRST_OVERRIDES, first_letter_overrides
+
+    overrides = first_letter_overrides({'ǆ': 'ǅ', 'é': 'É'}, WMF_UCFIRST_OVERRIDES)
+    assert overrides['ß'] == 'ß' and overrides['ǆ'] == 'ǅ'
+    assert overrides['ნ'] == 'ნ'       # no title case given: the letter stays
+    assert 'é' not in overrides         # title case equals str.upper: no override
+
+
+@pytest.mark.parametrize(('raw', 'expected'), [
+    ('ნიკა', 'ნიკა'), ('ßa', 'ßa'), ('ǆemal', 'ǅemal'), ('Rock&reggae', 'Rock&reggae'),
+    ('Dollar&cents', 'Dollar&cents'), ('A&amp;B', 'A&B'), ('X&#95;y', 'X y'),
+    ('Bad&#xD800;ref', 'Bad\ufffdref'), ('&unknownname;x', '&unknownname;x'),
+])
+def test_names_as_wikimedia_normalises_them(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected

@@ -17,6 +17,11 @@ authoritative and the caller may check names again with ``list=users``.
 * a user template from the configurable list (:data:`DEFAULT_USER_TEMPLATES`):
   ``{{user|X}}``, ``{{u|X}}``, ``{{noping|X}}``, ``{{ping|X|Y}}``, ``{{User link|X}}`` ...
 
+Not people: names struck out (``<s>``, ``<del>``, ``<strike>``) have withdrawn
+(:attr:`CellPeople.withdrawn`, reported, not listed); links inside ``<small>``,
+``<sup>`` or ``<sub>`` after a person are notes about that person ("added by
+[[User:B]]"). A name holding a lone surrogate cannot be read (unresolved).
+
 A signature (user link + talk link + contributions link + timestamp) names one
 person: within one cell every name is kept once, in order of first mention.
 Bare text is **never** taken for a name: a cell with no recognised form yields
@@ -25,6 +30,7 @@ no people (the caller reports it). Comments are ignored.
 from __future__ import annotations
 
 import html
+import html.entities
 import ipaddress
 import json
 import re
@@ -38,6 +44,8 @@ from urllib.parse import unquote, urlsplit
 import mwparserfromhell
 from mwparserfromhell.nodes import Comment, ExternalLink, Tag, Template, Text, Wikilink
 from mwparserfromhell.wikicode import Wikicode
+
+from techroles.markup import tag_name
 
 
 DATA = Path(__file__).resolve().parent / 'data'
@@ -92,20 +100,14 @@ class CellPeople:
     #: Person forms whose name cannot be resolved offline (a template or
     #: variable inside the name): the row is reported and left alone.
     unresolved: tuple[str, ...] = ()
+    #: People struck out in the cell (and not named again unstruck): they
+    #: have withdrawn, so they are reported and not listed.
+    withdrawn: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
         """Names in order of first mention."""
         return [ref.name for ref in self.people]
-
-
-def tag_name(node: Tag) -> str:
-    """Lower-case name of a tag, memoised (``node.tag`` is wikicode; str() is slow)."""
-    name = getattr(node, '_techroles_name', None)
-    if name is None:
-        name = str(node.tag).strip().lower()
-        node._techroles_name = name
-    return name
 
 
 @cache
@@ -134,17 +136,50 @@ def _prefixes() -> frozenset[str]:
     return frozenset(wikis.interwiki_prefixes())
 
 
+#: A complete character reference, as MediaWiki's Sanitizer::decodeCharReferences
+#: reads it: ``&name;`` (HTML 4 names and ``&apos;``), ``&#N;``, ``&#xH;``.
+_CHAR_REF = re.compile(r'&(?:([A-Za-z0-9]+)|#([0-9]+)|#[xX]([0-9A-Fa-f]+));')
+_ENTITIES = {**html.entities.name2codepoint, 'apos': 0x27}
+
+
+def _ref(match: re.Match[str]) -> str:
+    name, dec, hexa = match.groups()
+    if name is not None:
+        point = _ENTITIES.get(name)
+        return match.group(0) if point is None else chr(point)  # unknown names stay
+    point = int(dec) if dec is not None else int(hexa, 16)
+    # Sanitizer::decodeChar: a code point validateCodepoint refuses (surrogates,
+    # non-characters, controls other than tab and line breaks) becomes U+FFFD.
+    if not (point in (0x9, 0xA, 0xD) or 0x20 <= point <= 0xD7FF
+            or 0xE000 <= point <= 0xFFFD or 0x10000 <= point <= 0x10FFFF):
+        return '\ufffd'
+    return chr(point)
+
+
+def decode_char_refs(text: str) -> str:
+    """Decode complete character references only (``&reg`` without ``;`` stays text)."""
+    return _CHAR_REF.sub(_ref, text) if '&' in text else text
+
+
+def has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (not encodable: never a real name)."""
+    return any('\ud800' <= ch <= '\udfff' for ch in text)
+
+
 def _key(text: str) -> str:
     """Lookup key for namespace and page names: spaces, lower case."""
     return ' '.join(_SPACES.sub(' ', _BIDI.sub('', text)).split()).lower()
 
 
 def ucfirst(text: str, lang: str = 'en') -> str:
-    """Upper-case the first character the way MediaWiki's Language::ucfirst does.
+    """Upper-case the first character the way Wikimedia's wikis do.
 
-    PHP's ``mb_strtoupper`` on the first character; the generator records
-    every character where Python's ``str.upper`` differs (none with PHP 8.2).
-    Turkic content languages map ``i`` to ``İ``.
+    MediaWiki's Language::ucfirst takes the title case of the first character
+    unless ``$wgOverrideUcfirstCharacters`` says otherwise; Wikimedia keeps
+    ``ß`` (wmf-config/UcfirstOverrides.php), and the title case of Georgian
+    letters is the letter itself. ``upper_overrides`` (generated) lists every
+    character where that differs from Python's ``str.upper``. Turkic content
+    languages map ``i`` to ``İ``.
     """
     if not text:
         return text
@@ -161,11 +196,11 @@ def ucfirst(text: str, lang: str = 'en') -> str:
 def normalize_name(raw: str, lang: str = 'en') -> str:
     """Normalise a user name as MediaWiki's title codec does.
 
-    HTML entities (``&nbsp;``, ``&#95;``) decoded, NFC, bidi marks removed,
+    Complete character references (``&nbsp;``, ``&#95;``) decoded, NFC, bidi marks removed,
     underscores and odd spaces folded into single spaces, trimmed, first
     letter upper-cased.
     """
-    text = html.unescape(raw) if '&' in raw else raw
+    text = decode_char_refs(raw)
     text = unicodedata.normalize('NFC', text)
     text = _BIDI.sub('', text)
     text = ' '.join(_SPACES.sub(' ', text).split())
@@ -182,6 +217,8 @@ def invalid_reason(name: str) -> str | None:
     """
     if not name:
         return 'empty name'
+    if has_surrogate(name):
+        return 'contains a lone surrogate'
     if _ANY_IPV4.match(name):
         return 'an IP address'
     if _IP_CHARS.issuperset(name.lower()):
@@ -228,7 +265,7 @@ def parse_user_title(target: str) -> tuple[str, str] | None:
     if '%' in target:
         target = unquote(target)
     if '&' in target:
-        target = html.unescape(target)
+        target = decode_char_refs(target)
     target = target.split('#', 1)[0]
     parts = target.strip().lstrip(':').split(':')
     data = _namespaces()
@@ -277,7 +314,7 @@ def parse_user_url(url: str) -> tuple[str, str] | None:
     return (found[0], 'url') if found else None
 
 
-def _template_key(name: str) -> str:
+def template_key(name: str) -> str:
     """Template lookup key: no ``Template:`` prefix, spaces, first letter upper."""
     text = ' '.join(_SPACES.sub(' ', name).split())
     if text.lower().startswith('template:'):
@@ -300,7 +337,7 @@ def template_table(user_templates: Iterable[str] | Mapping[str, str] | None
     else:
         items = ((name, 'one') for name in user_templates)
     for name, mode in items:
-        table[_template_key(name)] = 'all' if mode == 'all' else 'one'
+        table[template_key(name)] = 'all' if mode == 'all' else 'one'
     return table
 
 
@@ -322,6 +359,10 @@ def _plain(code: Wikicode) -> str | None:
 #: Tags whose contents never name a person in the cell.
 _SKIP_TAGS = frozenset({'ref', 'nowiki', 'pre', 'math', 'syntaxhighlight', 'source', 'code',
                         'templatedata', 'gallery'})
+#: Struck-out text: the people in it have withdrawn.
+_STRUCK = frozenset({'s', 'del', 'strike'})
+#: Small print after a person: a note about them ("added by ..."), not people.
+_NOTE_TAGS = frozenset({'small', 'sup', 'sub'})
 
 
 class _Collector:
@@ -332,16 +373,20 @@ class _Collector:
         self.templates = templates
         self.people: dict[str, PersonRef] = {}
         self.unresolved: list[str] = []
+        self.withdrawn: list[str] = []
+        self.struck = 0
 
     def add(self, raw_name: str | None, raw: str, form: str) -> None:
-        if raw_name is None:
-            self.unresolved.append(raw)
-            return
-        if '{{' in raw_name:
+        if raw_name is None or '{{' in raw_name or has_surrogate(raw_name):
             self.unresolved.append(raw)
             return
         name = normalize_name(raw_name, self.lang)
-        if name and name not in self.people:
+        if not name:
+            return
+        if self.struck:
+            if name not in self.withdrawn:
+                self.withdrawn.append(name)
+        elif name not in self.people:
             self.people[name] = PersonRef(name, raw, form)
 
     def walk(self, code: Wikicode) -> None:
@@ -357,8 +402,16 @@ class _Collector:
                 elif node.title is not None:
                     self.walk(node.title)
             elif isinstance(node, Tag):
-                if tag_name(node) in _SKIP_TAGS or node.contents is None \
+                name = tag_name(node)
+                if name in _SKIP_TAGS or node.contents is None \
                         or node.wiki_markup == '{|':  # a nested table is not this cell's list
+                    continue
+                if name in _NOTE_TAGS and (self.people or self.withdrawn):
+                    continue
+                if name in _STRUCK:
+                    self.struck += 1
+                    self.walk(node.contents)
+                    self.struck -= 1
                     continue
                 self.walk(node.contents)
 
@@ -378,7 +431,7 @@ class _Collector:
             self.walk(node.text)
 
     def template(self, node: Template) -> None:
-        key = _template_key(str(node.name))
+        key = template_key(str(node.name))
         mode = self.templates.get(key)
         if mode is None:
             for param in node.params:
@@ -407,13 +460,20 @@ def scan_cell(cell: str | Wikicode, lang: str = 'en', *,
     code = mwparserfromhell.parse(cell) if isinstance(cell, str) else cell
     collector = _Collector(lang, templates or template_table(user_templates))
     collector.walk(code)
-    return CellPeople(tuple(collector.people.values()), tuple(collector.unresolved))
+    return CellPeople(tuple(collector.people.values()), tuple(collector.unresolved),
+                      tuple(n for n in collector.withdrawn if n not in collector.people))
 
 
 def find_people(cell: str | Wikicode, lang: str = 'en', *,
                 user_templates: Iterable[str] | Mapping[str, str] | None = None) -> list[str]:
     """Normalised names of the people in a cell, in order of first mention."""
     return scan_cell(cell, lang, user_templates=user_templates).names
+
+
+def user_namespace_names() -> list[str]:
+    """Every localized name, alias and gender form of the User namespace (lower case)."""
+    roles: dict[str, str] = _namespaces()['roles']  # type: ignore[assignment]
+    return [name for name, role in roles.items() if role == 'user']
 
 
 def iter_person_forms() -> Iterator[str]:

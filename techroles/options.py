@@ -123,9 +123,10 @@ COMMANDS = {command.name: command for command in (
 Offline: no wiki is contacted and Pywikibot is not initialised. FILE may be
 '-' for standard input. --lang is the content language of the page's wiki
 (default: en); it decides which localized namespace names are recognised.
-Output (a stable contract): {"tables": [{"index", "kind", "columns", "rows":
-[{"line", "users", "statuses", "wikis", "languages"}], "errors": [{"line",
-"message"}]}]}""", wiki=False, saves=False, usage_tail='FILE [--lang CODE]'),
+Output (a stable contract): {"tables": [{"index", "kind", "columns",
+"columns_by", "rows": [{"line", "users", "statuses", "wikis", "languages"}],
+"errors": [{"line", "message"}]}]}; columns_by says how each column was found
+("header", "content" or null).""", wiki=False, saves=False, usage_tail='FILE [--lang CODE]'),
     Command('check', 'Check a configuration file without contacting any wiki.',
             ('--config',), """
 Every key against the schema (docs/configuration.md), page titles, and the

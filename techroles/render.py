@@ -5,7 +5,7 @@ Pure: no network, no clock, no pywikibot. The page is read once by
 status cell (or, when asked, one added status column), so everything else is
 byte-identical and ``apply(text, {}).text == text`` for every input.
 
-The status cell (DESIGN.md "The status cell"):
+The status cell:
 
 * Per person the bot writes one span::
 
@@ -20,18 +20,24 @@ The status cell (DESIGN.md "The status cell"):
   one's, or at the end of the cell's content), separated by ``<br />``.
 * Text outside the bot's spans (a person's note) is kept verbatim; spans of
   people no longer listed are left alone.
-* **Manual**: ``<!-- techroles:manual -->`` anywhere in a cell except right
-  before a bot span freezes the whole cell; right before a span (blanks
-  between are allowed) it freezes only that person's span.
+* **Manual**: ``<!-- techroles:manual -->`` (any spacing and case, an
+  optional reason after the word) anywhere in a cell except right before a
+  bot span freezes the whole cell, also inside the bot's own span; right
+  before a span (blanks between are allowed) it freezes only that person's
+  span.
 * ``data-sort-value`` of a changed cell is set from the statuses of its bot
   spans only (:func:`sort_value`: the rank of the best status, 1 = active),
   so it too changes only when a status changes.
 * Never written: broken tables, status cells inside ``<translate>``, rows
-  with an unresolved wiki or name or cells beyond the header, cells holding
-  a nested table or a template at the start of a line (it may produce rows).
+  with an unresolved wiki or name or cells beyond the header or a row-making
+  template in another cell, cells holding a nested table or a template at
+  the start of a line (it may produce rows). A new span goes before an
+  unclosed ``<!--`` (which would hide it); a status column is never added
+  over rows wider than the header.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +70,9 @@ _ESCAPES = {
     '!': '&#33;', ':': '&#58;', '_': '&#95;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;',
 }
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+#: Magic links (``ISBN 978…``, ``RFC 123``, ``PMID 123``): their first letter
+#: becomes a character reference, so the keyword no longer starts a link.
+_MAGIC = re.compile(r'\b(ISBN|RFC|PMID)\b')
 _BR = '<br />'
 
 
@@ -73,11 +82,18 @@ def escape(text: str) -> str:
     ``& < > " ' | { } [ ] ~ = ! : _`` and line breaks become character
     references and control characters are dropped, so ``|}``, ``{{``,
     ``<script>``, ``[[Category:X]]``, ``~~~~``, ``<!--``, ``__NOTOC__``,
-    ``!!`` and free ``https://`` links stay text. (The span never starts a
+    ``!!``, free ``https://`` links and magic links (``ISBN``, ``RFC``,
+    ``PMID``) stay text. (The span never starts a
     line, so line-start markup such as ``*``, ``#`` or ``----`` is inert.)
+    Its character set is deliberately narrower than the KPI pages'
+    ``escape_wikitext``: the bytes of every span already on a wiki depend on
+    it, and a wider set would rewrite every cell once (``-`` in dates).
     """
-    return ''.join(ch if ch >= ' ' or ch in '\n\r\t' else '' for ch in text
-                   ).translate(_ESCAPE_TABLE)
+    escaped = ''.join(ch if ch >= ' ' or ch in '\n\r\t' else '' for ch in text
+                      ).translate(_ESCAPE_TABLE)
+    if 'ISBN' in escaped or 'RFC' in escaped or 'PMID' in escaped:
+        escaped = _MAGIC.sub(lambda m: f'&#{ord(m.group(1)[0])};{m.group(1)[1:]}', escaped)
+    return escaped
 
 
 def span_text(user: str, status: Status | str, label: str) -> str:
@@ -304,8 +320,13 @@ class _Renderer:
         """Set ``data-sort-value`` on the cell (replace, or add before the separator)."""
         if not value:
             return
+        value = escape(value)  # a caller's sort key is text like any other
         node = cell.node
         pos = cell.start + len(node.wiki_markup or '')
+        if cell.attrs_are_content:
+            # MediaWiki reads the whole cell as content: attributes go first.
+            self.edits.append((pos, pos, f' data-sort-value="{value}" |', 0))
+            return
         for attr in node.attributes:
             size = len(str(attr))
             if str(attr.name).strip().lower() == 'data-sort-value':
@@ -332,6 +353,13 @@ class _Renderer:
         if not table.header_rows:
             self.result.skipped.append(Skipped(table.index, table.line,
                                                'no header row to add a status column to'))
+            return
+        wide = next((r for r in table.rows if r.row.broken), None)
+        if wide is not None:
+            self.result.skipped.append(Skipped(
+                table.index, wide.row.line,
+                'rows are wider than the header: a status column would go over a column '
+                'people write in; no status column added'))
             return
         first = table.header_rows[0]
         nheader = len(table.header_rows)

@@ -38,7 +38,7 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-from techroles import names
+from techroles.markup import tag_name
 
 
 DATA = Path(__file__).resolve().parent / 'data'
@@ -414,7 +414,7 @@ def _segments(code: Wikicode) -> list[tuple[str, object]]:
                 flush()
                 out.append(('link', node))
             elif isinstance(node, Tag):
-                tag = names.tag_name(node)
+                tag = tag_name(node)
                 if tag in _SKIP or node.wiki_markup == '{|':
                     continue
                 inline = (tag in _INLINE and not node.wiki_markup) or \

@@ -8,8 +8,10 @@ here, from their authoritative sources and committed as JSON:
 * ``namespaces.json`` -- localized names, aliases and gender forms of the
   User, User talk and Special namespaces and the aliases of
   Special:Contributions, from MediaWiki's ``languages/messages/Messages*.php``
-  (dumped with ``php``); plus the first-letter upper-casing overrides where
-  PHP's ``mb_strtoupper`` differs from Python's ``str.upper``.
+  (dumped with ``php``); plus the first-letter case overrides where
+  Wikimedia's first-letter case (Wikimedia's ``UcfirstOverrides.php``, else
+  PHP's title case, which MediaWiki's Language::ucfirst takes) differs from
+  Python's ``str.upper``.
 * ``languages.json`` -- MediaWiki's language codes and autonyms
   (``Names.php``), its deprecated/non-standard code mappings
   (``LanguageCode.php``) and CLDR language names (via ``babel``, a
@@ -66,18 +68,29 @@ $out['autonyms'] = MediaWiki\Languages\Data\Names::$names;
 require "$root/includes/language/LanguageCode.php";
 $out['deprecated'] = LanguageCode::getDeprecatedCodeMapping();
 $out['bcp47'] = LanguageCode::getNonstandardLanguageCodeMapping();
-$upper = [];
+$title = [];
 for ($cp = 0x80; $cp <= 0x10FFFF; $cp++) {
   if ($cp >= 0xD800 && $cp <= 0xDFFF) continue;
   $c = mb_chr($cp, 'UTF-8');
-  $u = mb_strtoupper($c, 'UTF-8');
-  if ($u !== $c) $upper[$c] = $u;
+  $t = mb_convert_case($c, MB_CASE_TITLE, 'UTF-8');
+  if ($t !== $c) $title[$c] = $t;
 }
-$out['upper'] = $upper;
+$out['title'] = $title;
+$out['ucfirst_overrides'] = $argc > 2 ? (include $argv[2]) : null;
 echo json_encode($out, JSON_UNESCAPED_UNICODE);
 """
 
 ROLES = {2: 'user', 3: 'user_talk', -1: 'special'}
+
+#: ``$wgOverrideUcfirstCharacters`` on Wikimedia's wikis: the array returned by
+#: ``wmf-config/UcfirstOverrides.php`` of operations/mediawiki-config (read at
+#: commit 349dc0945240da7717da209fd55129e04a4c5507, 2026-08-21; the file last
+#: changed in dfbfe3801dd1b9ad58ab59f1ac43c5c9f6f10ac9, "Remove title-case
+#: overrides for PHP 8.1 migration"). ``--ucfirst-overrides FILE`` reads a newer
+#: copy of that file instead (with ``php``), so no network is needed here.
+WMF_UCFIRST_OVERRIDES = {'ß': 'ß'}
+WMF_UCFIRST_SOURCE = ('operations/mediawiki-config wmf-config/UcfirstOverrides.php '
+                      '(349dc0945240da7717da209fd55129e04a4c5507), else PHP title case')
 
 #: Wikimedia families read from Pywikibot, in the order used for lookups.
 FAMILIES = (
@@ -220,14 +233,15 @@ def _ns(value: Any) -> int | None:
         return None
 
 
-def dump_mediawiki(root: Path) -> dict[str, Any]:
+def dump_mediawiki(root: Path, ucfirst_overrides: Path | None = None) -> dict[str, Any]:
     """Run PHP on MediaWiki's language files and return the raw dump."""
     with tempfile.NamedTemporaryFile('w', suffix='.php', delete=False) as handle:
         handle.write(PHP_DUMP)
         script = handle.name
+    extra = [str(ucfirst_overrides)] if ucfirst_overrides else []
     try:
-        out = subprocess.run(['php', script, str(root)], check=True, capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(['php', script, str(root), *extra], check=True,
+                             capture_output=True, text=True).stdout
     finally:
         os.unlink(script)
     return json.loads(out)
@@ -257,11 +271,8 @@ def build_namespaces(dump: dict[str, Any]) -> dict[str, Any]:
     # A name that is a User-ish namespace somewhere and another namespace
     # elsewhere would be ambiguous; MediaWiki 1.39 has none, keep it that way.
     ambiguous = sorted(other & set().union(*found.values()))
-    overrides = {char: upper for char, upper in dump['upper'].items() if char.upper() != upper}
-    for char in map(chr, range(0x80, 0x110000)):
-        if (not 0xD800 <= ord(char) <= 0xDFFF and char.upper() != char
-                and char not in dump['upper']):
-            overrides[char] = char
+    overrides = first_letter_overrides(dump['title'], dump.get('ucfirst_overrides')
+                                       or WMF_UCFIRST_OVERRIDES)
     return {
         'source': 'MediaWiki languages/messages/Messages*.php',
         'user': sorted(found['user']),
@@ -269,8 +280,24 @@ def build_namespaces(dump: dict[str, Any]) -> dict[str, Any]:
         'special': sorted(found['special']),
         'contributions': sorted(contributions),
         'ambiguous': ambiguous,
+        'upper_source': WMF_UCFIRST_SOURCE,
         'upper_overrides': dict(sorted(overrides.items())),
     }
+
+
+def first_letter_overrides(title: dict[str, str], wmf: dict[str, str]) -> dict[str, str]:
+    """Every character whose first-letter case on Wikimedia's wikis differs from
+    Python's ``str.upper``: Wikimedia's override, else PHP's title case (``title``
+    lists the characters it changes), as Language::ucfirst does."""
+    overrides: dict[str, str] = {}
+    for point in range(0x80, 0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        char = chr(point)
+        wanted = wmf.get(char, title.get(char, char))
+        if char.upper() != wanted:
+            overrides[char] = wanted
+    return overrides
 
 
 def _babel_key(code: str) -> str:
@@ -427,8 +454,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--mediawiki', type=Path, default=Path('/usr/share/mediawiki'),
                         help='MediaWiki installation to read language files from')
     parser.add_argument('--out', type=Path, default=HERE, help='output directory')
+    parser.add_argument('--ucfirst-overrides', type=Path, default=None,
+                        help="a copy of Wikimedia's wmf-config/UcfirstOverrides.php "
+                             '(default: the copy recorded in this generator)')
     args = parser.parse_args(argv)
-    dump = dump_mediawiki(args.mediawiki)
+    dump = dump_mediawiki(args.mediawiki, args.ucfirst_overrides)
     inputs = input_versions(args.mediawiki)
     for name, data in (('namespaces.json', build_namespaces(dump)),
                        ('languages.json', build_languages(dump)),

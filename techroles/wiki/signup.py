@@ -116,10 +116,8 @@ def parse(ctx: RunContext, work: PageWork, *, report: bool = False) -> None:
 
 def _report_table(ctx: RunContext, work: PageWork, tbl: SignupTable) -> None:
     for problem in tbl.errors:
-        # The place is given once: the engine's messages start with it too.
-        message = problem.message.removeprefix(
-            f'table {tbl.index} line {problem.line}: ').removeprefix(f'table {tbl.index}: ')
-        ctx.problem(work.place, message, severity='error' if tbl.broken else 'warning',
+        ctx.problem(work.place, getattr(problem, 'reason', '') or problem.message,
+                    severity='error' if tbl.broken else 'warning',
                     table_index=tbl.index, line=problem.line)
     if tbl.in_translate:
         ctx.problem(work.place, 'status cells inside <translate>: not written',

@@ -260,7 +260,8 @@ class TableWriter:
         changed_tables = {c.table for c in changes}
         for tbl in work.own_tables():
             if tbl.broken:
-                why = '; '.join(p.message for p in tbl.errors) or 'unreadable table'
+                why = '; '.join(getattr(p, 'reason', '') or p.message
+                                for p in tbl.errors) or 'unreadable table'
                 entry = self._table_entry(work, tbl.index, False, why)
             elif tbl.index in withheld:
                 entry = self._table_entry(work, tbl.index, False, withheld[tbl.index])

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.unit
     ('äpfel', 'Äpfel'),
     ('ωμέγα', 'Ωμέγα'),
     ('иван', 'Иван'),
-    ('ǆ', 'Ǆ'),
+    ('ǆ', 'ǅ'),  # Wikimedia takes the title case
     ('مستخدم', 'مستخدم'),
     ('山の風', '山の風'),
     ('e\u0301cole', 'École'),  # NFC
@@ -113,7 +113,7 @@ def test_parse_user_title(target: str, expected: tuple[str, str] | None) -> None
     ('<ref>[[User:Cited]]</ref>', []),
     ('<nowiki>[[User:Escaped]]</nowiki>', []),
     ("'''[[User:Bold]]'''", ['Bold']),
-    ('<s>[[User:Struck]]</s>', ['Struck']),
+    ('<s>[[User:Struck]]</s>', []),  # struck out: withdrawn
     ('{{small|[[User:Inner]]}}', ['Inner']),
     ('[https://fr.wikipedia.org/wiki/Utilisateur:Par_Url x]', ['Par Url']),
     ('[//meta.wikimedia.org/wiki/Special:Contributions/Relative rel]', ['Relative']),
@@ -158,3 +158,22 @@ def test_localized_and_gender_forms_in_cells() -> None:
              '[[特別:投稿記録/A]]']
     for cell in cells:
         assert find_people(cell) == ['A'], cell
+
+
+def test_first_letter_overrides_follow_wikimedia() -> None:
+    """Wikimedia's override first, else PHP's title case (here: only ``ǆ`` changes)."""
+    from tools.generate_data import WMF_UCFIRST_OVERRIDES, first_letter_overrides
+
+    overrides = first_letter_overrides({'ǆ': 'ǅ', 'é': 'É'}, WMF_UCFIRST_OVERRIDES)
+    assert overrides['ß'] == 'ß' and overrides['ǆ'] == 'ǅ'
+    assert overrides['ნ'] == 'ნ'       # no title case given: the letter stays
+    assert 'é' not in overrides         # title case equals str.upper: no override
+
+
+@pytest.mark.parametrize(('raw', 'expected'), [
+    ('ნიკა', 'ნიკა'), ('ßa', 'ßa'), ('ǆemal', 'ǅemal'), ('Rock&reggae', 'Rock&reggae'),
+    ('Dollar&cents', 'Dollar&cents'), ('A&amp;B', 'A&B'), ('X&#95;y', 'X y'),
+    ('Bad&#xD800;ref', 'Bad\ufffdref'), ('&unknownname;x', '&unknownname;x'),
+])
+def test_names_as_wikimedia_normalises_them(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected

@@ -61,8 +61,11 @@ def test_json_contract_keys() -> None:
     out = to_json(parse_page(text))
     assert list(out) == ['tables']
     for tbl in out['tables']:
-        assert list(tbl) == ['index', 'kind', 'columns', 'rows', 'errors']
+        assert list(tbl) == ['index', 'kind', 'columns', 'columns_by', 'rows', 'errors']
         assert list(tbl['columns']) == ['wiki', 'user', 'language', 'status']
+        assert list(tbl['columns_by']) == ['wiki', 'user', 'language', 'status']
+        assert all((tbl['columns'][role] is None) == (tbl['columns_by'][role] is None)
+                   for role in tbl['columns'])
         for row in tbl['rows']:
             assert list(row) == ['line', 'users', 'statuses', 'wikis', 'languages']
             assert len(row['statuses']) == len(row['users'])

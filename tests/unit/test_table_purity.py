@@ -42,11 +42,17 @@ def test_import_and_use_with_pywikibot_blocked() -> None:
     assert done.stdout.strip() == 'ok'
 
 
+def sources(module: str) -> list[Path]:
+    """The module's file, or every file of the package."""
+    package = ROOT / 'techroles' / module
+    return sorted(package.glob('*.py')) if package.is_dir() else [package.with_suffix('.py')]
+
+
 @pytest.mark.parametrize('module', PURE)
 def test_no_pywikibot_import_anywhere_in_module(module: str) -> None:
-    tree = ast.parse((ROOT / 'techroles' / f'{module}.py').read_text(encoding='utf-8'))
     imported: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (n for path in sources(module)
+                 for n in ast.walk(ast.parse(path.read_text(encoding='utf-8')))):
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -57,8 +63,8 @@ def test_no_pywikibot_import_anywhere_in_module(module: str) -> None:
 def test_data_read_from_package_only() -> None:
     """The pure modules never look outside the package for data (no shared folder)."""
     outside = '..' + '/shared'
-    for module in PURE:
-        source = (ROOT / 'techroles' / f'{module}.py').read_text(encoding='utf-8')
+    for path in (p for module in PURE for p in sources(module)):
+        source = path.read_text(encoding='utf-8')
         assert outside not in source and '/shared/' not in source
     assert Path(ROOT / 'techroles' / 'data' / 'wikis.json').exists()
 

@@ -209,7 +209,43 @@ def test_add_status_column_with_two_header_rows() -> None:
 
 
 def test_broken_table_reported_not_written() -> None:
-    text = '{|\n! Wiki !! Notes\n|-\n| frwiki || [[User:A]]\n|}'
+    text = '{|\n! Wiki !! Notes\n|-\n| frwiki || A, by hand\n|}'
     result = apply(text, {'A': decision('A', 'active')})
     assert result.text == text
     assert result.skipped and 'no user column' in result.skipped[0].reason
+
+
+@pytest.mark.parametrize('payload', ['ISBN 978-3-16-148410-0', 'RFC 2616', 'PMID 12345',
+                                     'see ISBN\xa0978-3-16-148410-0'])
+def test_magic_links_are_inert(payload: str) -> None:
+    """MediaWiki turns ``ISBN …``, ``RFC …``, ``PMID …`` into links: not in a label."""
+    escaped = escape(payload)
+    assert not any(word + ' ' in escaped or word + '\xa0' in escaped
+                   for word in ('ISBN', 'RFC', 'PMID'))
+    assert mwparserfromhell.parse(escaped).strip_code().replace('&#73;', 'I') != ''
+
+
+def test_sort_key_is_escaped_in_the_attribute() -> None:
+    text = TABLE + '| frwiki || [[User:A]] ||\n|}'
+    result = apply(text, {'A': decision('A', 'active')}, sort_key=lambda s: '1" onclick="x')
+    cell = parse_page(result.text)[0]
+    assert cell.rows[0].statuses == ('active',)
+    assert 'onclick="x' not in result.text and '&quot;' in result.text
+
+
+def test_lone_surrogate_is_reported_not_a_traceback() -> None:
+    text = TABLE + '| frwiki || [[User:A\udc80b]] ||\n|-\n| dewiki || [[User:B]] ||\n|}'
+    table = parse_page(text)[0]
+    assert [r.users for r in table.rows] == [(), ('B',)]
+    assert any('cannot read the user name' in e.message for e in table.errors)
+    result = apply(text, {'B': decision('B', 'active')})
+    assert [c.user for c in result.changes] == ['B']
+
+
+def test_no_status_column_over_wider_rows_says_why() -> None:
+    text = '{|\n! Wiki !! User\n|-\n| frwiki || [[User:A]] || my note\n|}'
+    result = apply(text, {'A': decision('A', 'active')}, add_status_column=True)
+    assert result.text == text
+    assert [s.reason for s in result.skipped] == [
+        'rows are wider than the header: a status column would go over a column people '
+        'write in; no status column added']

@@ -15,11 +15,8 @@ from techroles.wiki.pages import place
 from techroles.wiki.sites import dbname_of, site_from_key
 
 
-def read_targets(ctx: RunContext) -> tuple[str, list[tuple[str, delivery.DeliveryTarget]]] | None:
-    """``(list's dbname, [(target's dbname, target)])``, read once; None when unreadable.
-
-    A target whose wiki cannot be named is left out here and reported once.
-    """
+def read_targets(ctx: RunContext) -> tuple[str, list[delivery.DeliveryTarget]] | None:
+    """``(list's dbname, targets)``, read once per run; None when unreadable or unset."""
     if 'delivery' in ctx.cache:
         return ctx.cache['delivery']
     ref = ctx.cfg.delivery_list
@@ -32,14 +29,8 @@ def read_targets(ctx: RunContext) -> tuple[str, list[tuple[str, delivery.Deliver
             ctx.problem(place(site, ref.title), f'delivery list unreadable: {exc}',
                         severity='warning')
         else:
-            here = dbname_of(site)
-            found = []
-            if snap.exists:
-                for target in delivery.parse_targets(snap.text, snap.content_model):
-                    db = delivery.target_dbname(target, default=here)
-                    if db:
-                        found.append((db, target))
-            result = (here, found)
+            if snap.exists:  # a list that does not exist reaches nobody: no reach figure
+                result = (dbname_of(site), delivery.parse_targets(snap.text, snap.content_model))
     ctx.cache['delivery'] = result
     return result
 
@@ -48,8 +39,10 @@ def community_pages(ctx: RunContext) -> dict[str, list[str]]:
     """Community technical pages per wiki: the list's community targets + configuration."""
     out: dict[str, list[str]] = defaultdict(list)
     read = read_targets(ctx)
-    for db, target in (read[1] if read else []):
-        if not delivery.is_subscriber(target.title):
+    here, targets = read if read else ('', [])
+    for target in targets:
+        db = delivery.target_dbname(target, default=here)
+        if db and not delivery.is_subscriber(target.title):
             out[db].append(target.title)
     for wiki, titles in (ctx.cfg.proactive_pages or {}).items():
         out[wiki].extend(titles)

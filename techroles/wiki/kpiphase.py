@@ -74,7 +74,7 @@ def reach(ctx: RunContext, works: list[PageWork], decisions: Decisions,
     if facts is None:
         return None
     here, targets = listed
-    found, warnings = kpi.communities([target for _, target in targets], here, facts)
+    found, warnings = kpi.communities(targets, here, facts)
     for warning in warnings:
         ctx.problem(where, warning, severity='warning')
     decided, people_wikis = people_of(works, decisions, 'ambassadors')

@@ -51,9 +51,10 @@ def run(command: str, cfg: Path, *args: str, report: Path | None = None,
     report = report or cfg.with_name(f'report-{command}.json')
     if report.exists():
         report.unlink()
+    reporting = ['--report', str(report)] if command != 'explain' else []  # explain has none
     proc = subprocess.run(
         [sys.executable, '-m', 'techroles.cli', command, '--config', str(cfg),
-         '--report', str(report), *args],
+         *reporting, *args],
         capture_output=True, text=True, env=subprocess_env(**(env or {})), timeout=timeout,
         check=False,
     )

@@ -103,8 +103,9 @@ def test_run_publishes_no_ambassador_figure_after_a_failed_update(two_pages, tmp
     assert (tmp_path / 'kpi.json').exists(), outcome.stderr
     kpi = json.loads((tmp_path / 'kpi.json').read_text())
     assert kpi['ambassadors']['active'] is None
-    records = json.loads(text(two_pages, history))
-    assert records[-1]['ambassadors_active'] is None
+    records = json.loads(text(two_pages, history))['records']
+    assert records[-1]['ambassadors']['active'] is None
+    assert 'does not exist' in kpi['ambassadors']['listing_incomplete'][0]
 
 
 def test_a_kpi_run_keeps_what_the_update_reported_on_the_status_page(two_pages, tmp_path):

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from techroles import bench
+from benchmarks import bench
 from testbed import farm as farm_module
 from tests.conftest import ROOT, subprocess_env
 

@@ -216,6 +216,11 @@ def test_signup_tables_and_kpi_pages_in_a_browser(wiki, tmp_path, pywikibot_dir)
                           for i in kpi_report['translation']['issues'])]
     assert issue_links, 'the KPI page links the Tech News issues'
 
+    # Where help is needed: the reach figure and four sortable lists, as the report says.
+    reach, needed = kpi_report['reach'], kpi_report['help_needed']
+    assert reach['with_active'] is not None and f'of {reach["communities"]} (' in figures
+    assert_help_section(kpi_dom, needed)
+
     # The Arabic pages: right to left, Arabic labels, the KPI section marked rtl.
     arabic = doms['arwiki-ambassadors']
     assert arabic.one('html').attrs['dir'] == 'rtl'
@@ -229,6 +234,34 @@ def test_signup_tables_and_kpi_pages_in_a_browser(wiki, tmp_path, pywikibot_dir)
     assert ar_kpi.one('html').attrs['dir'] == 'rtl'
     ar_section = ar_kpi.one('div', 'techroles-kpi')
     assert ar_section.attrs['dir'] == 'rtl' and ar_section.attrs['lang'] == 'ar'
+    assert_help_section(ar_kpi, None)  # the same section, right to left
 
     for name in doms:
         assert (SCREENSHOTS / f'{name}.png').exists()
+
+
+HELP_TABLES = {'communities_without_active': 'techroles-kpi-help-without',
+               'communities_at_risk': 'techroles-kpi-help-at-risk',
+               'languages_short': 'techroles-kpi-help-languages',
+               'languages_without_translator': 'techroles-kpi-help-untranslated'}
+
+
+def assert_help_section(dom: Dom, needed: dict | None) -> None:
+    """The section's heading and its four tables, sortable once the page's scripts ran;
+    with the report's ``help_needed``, one row per entry."""
+    assert dom.one('h3', id='techroles-kpi-help').text.strip()
+    for key, css in HELP_TABLES.items():
+        table = dom.one('table', css)
+        assert 'jquery-tablesorter' in table.classes, css  # MediaWiki made it sortable
+        if needed is not None:
+            rows = [e for e in dom.elements if e.tag == 'th' and e.attrs.get('scope') == 'row'
+                    and _inside(dom, e, table)]
+            assert len(rows) == len(needed[key]), (key, len(rows), needed[key])
+
+
+def _inside(dom: Dom, element: Element, table: Element) -> bool:
+    """``element`` comes after ``table`` and before the next table in document order."""
+    order = dom.elements
+    start = order.index(table)
+    end = next((i for i in range(start + 1, len(order)) if order[i].tag == 'table'), len(order))
+    return start < order.index(element) < end

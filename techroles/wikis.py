@@ -344,12 +344,37 @@ def _as_code(text: str) -> str | None:
     return None
 
 
+#: Subdomains of Wikimedia wikis that MediaWiki lists as language codes but are not
+#: languages a translation is made in: Simple English Wikipedia is written in English.
+NOT_LANGUAGES = frozenset({'simple'})
+
+
+def content_language(code: str) -> str:
+    """The content language of a wiki whose site-matrix language code is ``code``.
+
+    ``simple`` (Simple English) is English; old codes (``be-x-old``,
+    ``zh-classical``) are MediaWiki's current ones (``be-tarask``, ``lzh``).
+    """
+    if code in NOT_LANGUAGES:
+        return 'en'
+    return _languages()['deprecated'].get(code, code)
+
+
 @lru_cache(maxsize=8192)
 def resolve_language(text: str) -> str | None:
+    """Language code for a code, an English name or an autonym, or None (see
+    :func:`_resolve_language`); never a code of :data:`NOT_LANGUAGES`."""
+    code = _resolve_language(text)
+    return None if code in NOT_LANGUAGES else code
+
+
+def _resolve_language(text: str) -> str | None:
     """Language code for a code, an English name or an autonym, or None.
 
     ``fr``, ``French``, ``français``, ``Deutsch (de)``, ``Português (Brasil)``
-    (-> ``pt-br``), ``中文`` (-> ``zh``), babel levels ``de-N``/``en-3``.
+    (-> ``pt-br``), ``中文`` (-> ``zh``), babel levels ``de-N``/``en-3``. A
+    variant is kept, from its code or its name: ``Chinese (Simplified)`` ->
+    ``zh-hans``, ``Serbian (Latin)`` -> ``sr-el``, ``English (UK)`` -> ``en-gb``.
     """
     clean = _clean(text).strip(' .:*•-–')
     if not clean:
@@ -367,8 +392,34 @@ def resolve_language(text: str) -> str | None:
     match = re.fullmatch(r'(?P<outer>[^()]*?)\s*[(（](?P<inner>[^()]*)[)）]\s*', clean)
     if match:
         inner, outer = match.group('inner'), match.group('outer')
-        return (_as_code(inner) or (resolve_language(outer) if outer else None)
+        base = resolve_language(outer) if outer else None
+        return ((base and _variant(base, inner)) or _as_code(inner) or base
                 or resolve_language(inner))
+    return None
+
+
+#: The qualifier of a name like "Chinese (Simplified)" -> the suffixes MediaWiki's
+#: variant codes use for it (the first that is a MediaWiki code wins).
+_QUALIFIERS = {
+    'simplified': ('hans',), 'traditional': ('hant',),
+    'brazil': ('br',), 'brazilian': ('br',), 'brasil': ('br',),
+    'cyrillic': ('cyrl', 'ec'), 'cyrillic script': ('cyrl', 'ec'),
+    'latin': ('latn', 'el'), 'latin script': ('latn', 'el'),
+    'arabic': ('arab',), 'arabic script': ('arab',),
+    'taraskievica': ('tarask',), 'tarashkevich': ('tarask',),
+    'taraskievica orthography': ('tarask',), 'classical orthography': ('tarask',),
+    'united kingdom': ('gb',), 'uk': ('gb',), 'british': ('gb',), 'great britain': ('gb',),
+    'canada': ('ca',), 'canadian': ('ca',), 'austria': ('at',), 'switzerland': ('ch',),
+    'formal': ('formal',), 'informal': ('informal',), 'latin america': ('419',),
+}
+
+
+def _variant(base: str, qualifier: str) -> str | None:
+    """``zh`` + "Simplified" -> ``zh-hans``; None when MediaWiki has no such variant."""
+    known = _languages()['autonyms']
+    for suffix in _QUALIFIERS.get(_fold(qualifier).strip(), ()):
+        if f'{base}-{suffix}' in known:
+            return f'{base}-{suffix}'
     return None
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from techroles.delivery import DeliveryTarget, is_subscriber, target_dbname
 from techroles.kpi.figures import normalize_thresholds
 from techroles.model import ACTIVE_STATUSES, Decision, Status
+from techroles.wikis import content_language
 
 
 __all__ = [
@@ -86,7 +87,8 @@ def site_facts_from_matrix(data: Mapping[str, Any]) -> dict[str, SiteFacts]:
                 add(entry, str(entry.get('lang') or ''), str(entry.get('code') or ''))
         elif isinstance(group, Mapping):
             for entry in group.get('site', []):
-                add(entry, str(group.get('code') or ''), str(entry.get('code') or ''))
+                add(entry, content_language(str(group.get('code') or '')),
+                    str(entry.get('code') or ''))
     return facts
 
 

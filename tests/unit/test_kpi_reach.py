@@ -308,3 +308,18 @@ def test_the_source_language_is_never_targeted() -> None:
                  'targeted language; dropped'])
     assert select_targets(['fr'], ['de'], 'en') == (['fr'], [])
     assert select_targets(None, ['de', 'en', 'ar'], 'en') == (['ar', 'de'], [])
+
+
+def test_the_content_language_of_simple_english_and_old_codes():
+    """Simple English Wikipedia is written in English; be-x-old is be-tarask."""
+    matrix = {'count': 2,
+              '0': {'code': 'simple', 'name': 'Simple English',
+                    'site': [{'url': 'https://simple.wikipedia.org', 'dbname': 'simplewiki',
+                              'code': 'wiki', 'sitename': 'Wikipedia'}]},
+              '1': {'code': 'be-x-old', 'name': 'беларуская (тарашкевіца)',
+                    'site': [{'url': 'https://be-tarask.wikipedia.org',
+                              'dbname': 'be_x_oldwiki', 'code': 'wiki',
+                              'sitename': 'Вікіпэдыя'}]}}
+    facts = site_facts_from_matrix(matrix)
+    assert facts['simplewiki'].lang == 'en'
+    assert facts['be_x_oldwiki'].lang == 'be-tarask'

@@ -198,3 +198,16 @@ def test_data_files_are_compact_and_loadable() -> None:
 ])
 def test_generator_dbname_rule(pair: tuple[str, str], dbname: str) -> None:
     assert generate.dbname(*pair) == dbname
+
+
+@pytest.mark.parametrize(('text', 'code'), [
+    ('Chinese (Simplified)', 'zh-hans'), ('Chinese (Traditional)', 'zh-hant'),
+    ('Portuguese (Brazil)', 'pt-br'), ('Serbian (Cyrillic script)', 'sr-ec'),
+    ('Serbian (Latin)', 'sr-el'), ('Belarusian (Taraškievica)', 'be-tarask'),
+    ('English (UK)', 'en-gb'), ('German (formal)', 'de-formal'), ('Deutsch (de)', 'de'),
+    ('Ukrainian (uk)', 'uk'), ('French (Canada)', 'fr'),  # no fr-ca in MediaWiki: the language
+    ('zh-hans', 'zh-hans'), ('pt-BR', 'pt-br'), ('be-tarask', 'be-tarask'), ('en-gb', 'en-gb'),
+    ('simple', None), ('Simple English', None),  # a wiki, not a language
+])
+def test_language_variants_are_kept_from_names_and_codes(text: str, code: str | None) -> None:
+    assert wikis.resolve_language(text) == code

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from techroles import config, wikis
+from techroles import config, notation
 from techroles.errors import ConfigError
 from techroles.options import EXIT_OK, EXIT_USAGE, Options, parse_job_args
 from techroles.schema import key_path
@@ -44,10 +44,10 @@ def unknown_wikis(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     found = []
     for where, site in _sites(raw):
         family, _, code = site.partition(':')
-        if code and wikis.dbname_for(code, family) is None:
+        if code and notation.dbname_for(code, family) is None:
             found.append((where, f"unknown site {site!r} (no Wikimedia wiki has this "
                                  "family:code in the bundled list)"))
-    known = set(wikis.all_dbnames())
+    known = set(notation.all_dbnames())
     proactive = raw.get('proactive_pages')
     names = [(key_path('proactive_pages', k), k) for k in proactive] if isinstance(
         proactive, Mapping) else []

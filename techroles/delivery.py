@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import mwparserfromhell
 
-from techroles import names, wikis
+from techroles import names, notation
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def target_dbname(target: DeliveryTarget, default: str) -> str | None:
     """The database name of a target's wiki (``default`` when it has no site)."""
     if not target.site:
         return default
-    return wikis.resolve_wiki(target.site)
+    return notation.resolve_wiki(target.site)
 
 
 def is_subscriber(title: str) -> bool:

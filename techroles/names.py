@@ -131,9 +131,9 @@ def _namespaces() -> dict[str, object]:
 @cache
 def _prefixes() -> frozenset[str]:
     """Interwiki and language prefixes that may precede a namespace in a link."""
-    from techroles import wikis
+    from techroles import notation
 
-    return frozenset(wikis.interwiki_prefixes())
+    return frozenset(notation.interwiki_prefixes())
 
 
 #: A complete character reference, as MediaWiki's Sanitizer::decodeCharReferences

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from techroles import i18n, policy, wikis
+from techroles import i18n, notation, policy
 from techroles.kpi import escape_wikitext as esc
 from techroles.model import Decision, Status
 from techroles.timefmt import iso
@@ -38,7 +38,7 @@ def interwiki(dbname: str, here: str) -> str | None:
     """
     if dbname == here:
         return ''
-    pair = wikis.site_for_dbname(dbname)
+    pair = notation.site_for_dbname(dbname)
     if pair is None:
         return None
     code, family = pair

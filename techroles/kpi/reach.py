@@ -26,7 +26,7 @@ from typing import Any
 from techroles.delivery import DeliveryTarget, is_subscriber, target_dbname
 from techroles.kpi.figures import normalize_thresholds
 from techroles.model import ACTIVE_STATUSES, Decision, Status
-from techroles.wikis import content_language
+from techroles.notation import content_language
 
 
 __all__ = [

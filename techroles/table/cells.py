@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import mwparserfromhell
 from mwparserfromhell.nodes import Comment, HTMLEntity, Tag, Text
 
-from techroles import names, wikis
+from techroles import names, notation
 from techroles.markup import tag_name
 from techroles.table.nodes import Lines, attr, content_offset, int_attr, is_caption, iter_offsets
 from techroles.table.parts import Cell, RawRow
@@ -34,8 +34,8 @@ class CellReader:
     lang: str
     templates: dict[str, str]
     _people: dict[int, names.CellPeople] = field(default_factory=dict)
-    _wikis: dict[int, wikis.CellValues] = field(default_factory=dict)
-    _langs: dict[int, wikis.CellValues] = field(default_factory=dict)
+    _wikis: dict[int, notation.CellValues] = field(default_factory=dict)
+    _langs: dict[int, notation.CellValues] = field(default_factory=dict)
 
     def cell(self, node: Tag, start: int, end: int) -> Cell:
         content_start = start + content_offset(node)
@@ -88,16 +88,16 @@ class CellReader:
                                                 templates=self.templates)
         return self._people[key]
 
-    def wikis_of(self, cell: Cell) -> wikis.CellValues:
+    def wikis_of(self, cell: Cell) -> notation.CellValues:
         key = id(cell.node)
         if key not in self._wikis:
-            self._wikis[key] = wikis.find_wikis(cell.contents)
+            self._wikis[key] = notation.find_wikis(cell.contents)
         return self._wikis[key]
 
-    def langs_of(self, cell: Cell) -> wikis.CellValues:
+    def langs_of(self, cell: Cell) -> notation.CellValues:
         key = id(cell.node)
         if key not in self._langs:
-            self._langs[key] = wikis.find_languages(cell.contents)
+            self._langs[key] = notation.find_languages(cell.contents)
         return self._langs[key]
 
     def names_people(self, cell: Cell) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from techroles import wikis
+from techroles import notation
 from techroles.model import TableKind
 from techroles.table.aliases import Aliases, names_date
 from techroles.table.cells import CellReader
@@ -145,7 +145,7 @@ def content_columns(found: Columns, rows: list[RawRow], by_row: list[dict[int, C
             found.by.pop(role, None)
     found.spans['user'] = span
     found.by['user'] = 'content'
-    resolvers: tuple[tuple[str, Callable[[Cell], wikis.CellValues]], ...] = (
+    resolvers: tuple[tuple[str, Callable[[Cell], notation.CellValues]], ...] = (
         ('language', reader.langs_of), ('wiki', reader.wikis_of))
     for role, values in resolvers:
         if role in found.spans:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import pywikibot
 
-from techroles import coverage, i18n, kpi, wikis
+from techroles import coverage, i18n, kpi, notation
 from techroles.errors import FetchError, PageContentError
 from techroles.model import Decision
 from techroles.wiki import delivery_list, pages, sitefacts, translate
@@ -49,7 +49,7 @@ def ambassadors(ctx: RunContext, works: list[PageWork], decisions: Decisions,
     the listing itself is incomplete (``incomplete``: a page or table unread)."""
     decided, people_wikis = people_of(works, decisions, 'ambassadors')
     return kpi.ambassador_kpi(decided, people_wikis, target_wikis=ctx.cfg.target_wikis,
-                              family_of=wikis.project_group,
+                              family_of=notation.project_group,
                               unanswered_wikis=decisions.unanswered_wikis(),
                               listing_incomplete=incomplete)
 

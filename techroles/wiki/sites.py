@@ -16,7 +16,7 @@ import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 from pywikibot.exceptions import SiteDefinitionError
 
-from techroles import wikis
+from techroles import notation
 from techroles.errors import ConfigError, FetchError
 from techroles.wiki import api, httpcount
 
@@ -54,7 +54,7 @@ def login(site: pywikibot.site.APISite) -> None:
 
 def dbname_of(site: pywikibot.site.APISite) -> str:
     """The database name of a Pywikibot site (offline data, then siteinfo)."""
-    db = wikis.dbname_for(site.code, site.family.name)
+    db = notation.dbname_for(site.code, site.family.name)
     if db:
         return db
     try:
@@ -134,9 +134,9 @@ class Sites:
                 raise UnknownWikiError(f'unknown wiki {dbname} (not in the site matrix)')
             if matrix[dbname]:
                 raise UnknownWikiError(f'closed wiki {dbname}')
-        elif wikis.is_closed(dbname):
+        elif notation.is_closed(dbname):
             raise UnknownWikiError(f'closed wiki {dbname}')
-        pair = wikis.site_for_dbname(dbname)
+        pair = notation.site_for_dbname(dbname)
         if pair is None:
             raise UnknownWikiError(f'unknown wiki {dbname}')
         code, family = pair

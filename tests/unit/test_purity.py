@@ -19,7 +19,7 @@ from tests.conftest import ROOT, subprocess_env
 
 pytestmark = pytest.mark.unit
 
-PURE_CORE = ('model', 'errors', 'table', 'names', 'wikis', 'render', 'policy', 'config',
+PURE_CORE = ('model', 'errors', 'table', 'names', 'notation', 'render', 'policy', 'config',
              'i18n', 'coverage', 'kpi', 'reports', 'delivery', 'facts', 'markup', 'timefmt',
              'schema', 'config_schema', 'options', 'check')
 FORBIDDEN = ('pywikibot', 'requests', 'urllib.request', 'http', 'socket', 'sqlite3',

@@ -14,20 +14,20 @@ from tests.conftest import ROOT, subprocess_env
 
 pytestmark = pytest.mark.unit
 
-PURE = ('table', 'names', 'wikis', 'render')
+PURE = ('table', 'names', 'notation', 'render')
 
 SCRIPT = r'''
 import sys
 sys.modules['pywikibot'] = None      # any "import pywikibot" now raises ImportError
 sys.modules['babel'] = None          # a development-only dependency
-from techroles import names, render, table, wikis
+from techroles import names, render, table, notation
 from techroles.model import Decision, Status
 text = open(sys.argv[1], encoding='utf-8').read()
 tables = table.parse_page(text)
 assert tables and tables[0].rows, tables
 result = render.apply(text, {'Lune Claire': Decision('Lune Claire', Status.ACTIVE)})
 assert result.changes, result
-assert wikis.resolve_wiki('fr.wikipedia') == 'frwiki'
+assert notation.resolve_wiki('fr.wikipedia') == 'frwiki'
 assert names.find_people('[[Utilisateur:X]]') == ['X']
 assert not [m for m in sys.modules if m.startswith(('pywikibot', 'babel')) and sys.modules[m]]
 print('ok')

@@ -1,12 +1,12 @@
-"""Wiki notations and language names (techroles.wikis) and their generated data."""
+"""Wiki notations and language names (techroles.notation) and their generated data."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from techroles import wikis
-from techroles.wikis import (
+from techroles import notation
+from techroles.notation import (
     dbname_for,
     find_languages,
     find_wikis,
@@ -178,13 +178,13 @@ def test_groups_hosts_closed() -> None:
 def test_data_files_are_compact_and_loadable() -> None:
     total = 0
     for name in ('namespaces.json', 'languages.json', 'wikis.json'):
-        path = wikis.DATA / name
+        path = notation.DATA / name
         total += path.stat().st_size
         assert json.loads(path.read_text(encoding='utf-8'))
     assert total < 1_000_000
-    assert len(wikis.all_dbnames()) > 900
-    assert len(wikis.language_codes()) > 400
-    assert wikis.autonym('fr') == 'français'
+    assert len(notation.all_dbnames()) > 900
+    assert len(notation.language_codes()) > 400
+    assert notation.autonym('fr') == 'français'
 
 
 @pytest.mark.parametrize(('pair', 'dbname'), [
@@ -210,4 +210,4 @@ def test_generator_dbname_rule(pair: tuple[str, str], dbname: str) -> None:
     ('simple', None), ('Simple English', None),  # a wiki, not a language
 ])
 def test_language_variants_are_kept_from_names_and_codes(text: str, code: str | None) -> None:
-    assert wikis.resolve_language(text) == code
+    assert notation.resolve_language(text) == code

@@ -117,7 +117,7 @@ EXPECTED_META = {
     'Sable Dune': 'locked',
     'Fantôme Perdu': 'missing',
     'Marmotte Endormie': 'inactive',   # manual cell: decided, never written
-    'Gerrit Gardener': 'active',
+    'Gerrit Gardener': 'slipping',     # mediawiki.org's only active ambassador: at risk
     'Bridge Keeper': 'active',
     'Ancien Pseudo': 'renamed',
     'Quiet Coder': 'inactive',
@@ -369,6 +369,12 @@ def seed(farm: Farm, now: datetime | None = None) -> Seeded:
     world.apply(standins={'sitematrix': {'extra': [
         {'dbname': 'aawiki', 'code': 'aa', 'project': 'wiki', 'lang': 'aa',
          'url': 'https://aa.wikipedia.org', 'sitename': 'Wikipedia', 'closed': True},
+        # Communities that receive Tech News without any ambassador (where help is needed);
+        # nobody translates into Japanese.
+        {'dbname': 'dewiki', 'code': 'de', 'project': 'wiki', 'lang': 'de',
+         'url': 'https://de.wikipedia.org', 'sitename': 'Wikipedia'},
+        {'dbname': 'jawiki', 'code': 'ja', 'project': 'wiki', 'lang': 'ja',
+         'url': 'https://ja.wikipedia.org', 'sitename': 'Wikipedia'},
     ]}})
     _delivery_list(farm, world, seeded)
     _kpi_history(farm, seeded)
@@ -410,7 +416,7 @@ def _people(world: World) -> None:
     e('arwiki', 'صقر الصحراء', 200, 500)
     e('arwiki', 'ورد الربيع', 65, 140)
     # mediawiki.org and Meta.
-    e('mediawikiwiki', 'Gerrit Gardener', 8, 19)
+    e('mediawikiwiki', 'Gerrit Gardener', 70, 75)
     e('frwiki', 'Gerrit Gardener', 200)
     e('metawiki', 'Bridge Keeper', 200)
     world.log('metawiki', 'upload', 'upload', 'Bridge Keeper', 'File:Tech News flow.svg', 5)
@@ -526,6 +532,8 @@ def _delivery_list(farm: Farm, world: World, seeded: Seeded) -> None:
             {'title': AR_TECH, 'site': 'ar.wikipedia.org'},
             {'title': 'Tech', 'site': 'meta.wikimedia.org'},
             {'title': 'Project:Village Pump (technical)', 'site': 'www.mediawiki.org'},
+            {'title': 'Wikipedia:Technik', 'site': 'de.wikipedia.org'},
+            {'title': 'Wikipedia:井戸端', 'site': 'ja.wikipedia.org'},
             {'title': 'User talk:Lune Claire', 'site': 'fr.wikipedia.org'},
             {'title': 'User talk:Rio Azul', 'site': 'meta.wikimedia.org'},
         ],

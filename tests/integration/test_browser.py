@@ -219,6 +219,9 @@ def test_signup_tables_and_kpi_pages_in_a_browser(wiki, tmp_path, pywikibot_dir)
     # Where help is needed: the reach figure and four sortable lists, as the report says.
     reach, needed = kpi_report['reach'], kpi_report['help_needed']
     assert reach['with_active'] is not None and f'of {reach["communities"]} (' in figures
+    assert {e['wiki'] for e in needed['communities_without_active']} == {'dewiki', 'jawiki'}
+    assert [e['wiki'] for e in needed['communities_at_risk']] == ['mediawikiwiki']
+    assert 'ja' in {e['language'] for e in needed['languages_without_translator']}
     assert_help_section(kpi_dom, needed)
 
     # The Arabic pages: right to left, Arabic labels, the KPI section marked rtl.

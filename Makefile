@@ -49,7 +49,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	@touch $@
 
 test: setup
-	$(PY) -m pytest -m 'not bench' $(PYTEST_ARGS)
+	$(PY) -m pytest -m 'not bench' --durations=10 $(PYTEST_ARGS)
 
 unit: venv
 	$(PY) -m pytest -m 'unit and not slow' $(PYTEST_ARGS)
@@ -58,7 +58,7 @@ integration: setup
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
 slow: venv
-	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+	TECHROLES_SLOW_EXAMPLES=10000 $(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check techroles tests scripts testbed benchmarks tools

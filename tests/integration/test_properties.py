@@ -11,7 +11,7 @@ one-cell-per-line rows, notes, spans already there) on fresh pages:
 The job runs in this process (as in test_update's edit-conflict test), so an
 example costs well under a second; pages get unique titles instead of a
 reset of the wikis between examples. The pure property of the renderer
-(10,000 generated tables in the ``slow`` lane) is in tests/unit.
+(10,000 generated tables under ``make slow``) is in tests/unit.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ status cell, the text outside the bot's spans (a person's note, other
 markup, comments, manual markers) and the cell's attributes other than
 ``data-sort-value`` come back unchanged; only blanks and ``<br />`` may be
 added around a new span. 300 examples in the default lane, over
-test_table_property's generator; the ``slow`` lane's 10,000 examples are in
+test_table_property's generator; the ``slow`` lane's examples (10,000 under ``make slow``) are in
 test_table_property, where each generated page is checked for both properties.
 """
 from __future__ import annotations

@@ -31,7 +31,7 @@ for blocked in ('pywikibot', 'requests', 'urllib3'):
     sys.modules[blocked] = None   # importing them now raises ImportError
 from datetime import datetime, timezone
 from techroles import (config, coverage, delivery, facts, i18n, kpi, model, names, policy,
-                       render, reports, table, wikis)
+                       render, reports, table, notation)
 now = datetime(2026, 11, 25, tzinfo=timezone.utc)
 seen = model.Activity('frwiki', datetime(2026, 11, 1, tzinfo=timezone.utc))
 person = model.PersonFacts('X', latest=seen)
@@ -41,7 +41,7 @@ assert i18n.status_label(decision, 'fr')
 assert config.validate({'tables': [{'site': 'meta:meta', 'page': 'P', 'kind': 'ambassadors'}]},
                        source='test').active_days == 90
 assert coverage.source_units('<translate><!--T:1--> a</translate>') == ['1']
-figures = kpi.ambassador_kpi({'X': decision}, {'X': ['frwiki']}, family_of=wikis.project_group)
+figures = kpi.ambassador_kpi({'X': decision}, {'X': ['frwiki']}, family_of=notation.project_group)
 assert figures['active'] == 1
 assert reports.rule_items()
 assert delivery.parse_targets('{{#target:Project:Pump|fr.wikipedia.org}}')

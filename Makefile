@@ -48,8 +48,16 @@ $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(PIP) install -q -e '.[test,data]'
 	@touch $@
 
+# The two lanes run side by side (two cores): the pure lanes (unit, and the slow
+# property tests) while the integration lane waits on the local wikis.
 test: setup
-	$(PY) -m pytest -m 'not bench' --durations=10 $(PYTEST_ARGS)
+	@mkdir -p .testbed
+	@$(PY) -m pytest -m 'not integration and not bench' $(PYTEST_ARGS) \
+	    > .testbed/unit-lane.log 2>&1 & pure=$$!; \
+	$(PY) -m pytest -m 'integration and not bench' --durations=10 $(PYTEST_ARGS); wiki=$$?; \
+	wait $$pure; pure_status=$$?; \
+	echo; echo '== the pure lanes (unit, slow), run alongside =='; cat .testbed/unit-lane.log; \
+	exit $$(( wiki || pure_status ))
 
 unit: venv
 	$(PY) -m pytest -m 'unit and not slow' $(PYTEST_ARGS)

@@ -800,6 +800,18 @@ def summary_lines(runs: Sequence[BotRun], changes: dict[str, list], seeded: Seed
             if amb:
                 out.append(f'[{run.config}] kpi: active tech ambassadors: {amb.get("active")} '
                            f'of {amb.get("listed")} listed')
+            reach, needed = run.kpi.get('reach'), run.kpi.get('help_needed') or {}
+            if reach:
+                out.append(f'[{run.config}]   reach: {reach.get("with_active")} of '
+                           f'{reach.get("communities")} communities receiving Tech News have an '
+                           'active ambassador')
+                for key, label in (('communities_without_active', 'without an ambassador'),
+                                   ('communities_at_risk', 'only slipping ambassadors')):
+                    wikis = [e['wiki'] for e in needed.get(key, [])]
+                    out.append(f'[{run.config}]     {label}: {", ".join(wikis) or "none"}')
+                langs = [e['language'] for e in needed.get('languages_without_translator', [])]
+                out.append(f'[{run.config}]     languages no translator lists: '
+                           f'{", ".join(langs) or "none"}')
             if tr:
                 targeted = tr.get('targeted_languages', [])
                 out.append(

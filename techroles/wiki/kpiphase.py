@@ -17,7 +17,7 @@ import pywikibot
 from techroles import coverage, i18n, kpi, notation
 from techroles.errors import FetchError, PageContentError
 from techroles.model import Decision
-from techroles.wiki import delivery_list, pages, sitefacts, translate
+from techroles.wiki import delivery_list, pages, translate
 from techroles.wiki.context import RunContext
 from techroles.wiki.decide import Decisions
 from techroles.wiki.pages import place
@@ -59,7 +59,8 @@ def reach(ctx: RunContext, works: list[PageWork], decisions: Decisions,
     """The ``reach`` and ``help_needed`` blocks.
 
     None without a delivery list or a site matrix: the figure is then left
-    out, never shown as 0. Costs one site matrix request, no per-person one.
+    out, never shown as 0. The site matrix is the one the run already read to
+    resolve wikis: no request of its own, none per person.
     """
     listed = delivery_list.read_targets(ctx)
     ref = ctx.cfg.delivery_list
@@ -67,7 +68,7 @@ def reach(ctx: RunContext, works: list[PageWork], decisions: Decisions,
         return None
     where = place(site_from_key(ref.site), ref.title)
     try:
-        facts = sitefacts.read_site_facts(ctx.meta)
+        facts = ctx.sites.site_facts()
     except (FetchError, PageContentError) as exc:
         ctx.problem(where, f'reach not computed: {exc}')
         return None

@@ -34,7 +34,7 @@ def read_site_facts(meta: pywikibot.site.APISite) -> dict[str, SiteFacts] | None
                               'smsiteprop': 'url|dbname|code|lang|sitename'}
     for _ in range(MAX_PAGES):
         try:
-            data = api.request(meta, 'kpi', **params)
+            data = api.request(meta, 'setup', **params)
         except FetchError as exc:
             text = str(exc)
             if 'unknown_action' in text or 'badvalue' in text:

@@ -18,7 +18,9 @@ from pywikibot.exceptions import SiteDefinitionError
 
 from techroles import notation
 from techroles.errors import ConfigError, FetchError
+from techroles.kpi.reach import SiteFacts
 from techroles.wiki import api, httpcount
+from techroles.wiki.sitefacts import read_site_facts
 
 
 class UnknownWikiError(FetchError):
@@ -80,32 +82,28 @@ class Sites:
         self._errors: dict[str, str] = {}
         #: Configured wikis that did not answer in this run (not retried).
         self._down: dict[str, str] = {}
-        self._matrix: dict[str, bool] | None = None
+        self._facts: dict[str, SiteFacts] | None = None
         self._matrix_loaded = False
         self._lock = threading.Lock()
 
+    def site_facts(self) -> dict[str, SiteFacts] | None:
+        """Every wiki of Meta's site matrix, read once per run (the wikis' resolution
+        and the KPI's reach share it); None where Meta has no SiteMatrix."""
+        with self._lock:
+            return self._load_facts()
+
+    def _load_facts(self) -> dict[str, SiteFacts] | None:
+        if not self._matrix_loaded:
+            self._matrix_loaded = True  # a failed read is not repeated in this run
+            self._facts = read_site_facts(self.meta)
+        return self._facts
+
     def _sitematrix(self) -> dict[str, bool] | None:
-        """``{dbname: closed}`` from Meta's site matrix, or None without it."""
-        if self._matrix_loaded:
-            return self._matrix
-        self._matrix_loaded = True
-        try:
-            data = api.request(self.meta, 'setup', action='sitematrix', smlimit='max')
-        except FetchError as exc:
-            if 'sitematrix' in str(exc) or 'badvalue' in str(exc) or 'unknown_action' in str(exc):
-                return None
-            raise
-        matrix: dict[str, bool] = {}
-        for key, group in data.get('sitematrix', {}).items():
-            if key == 'count':
-                continue
-            entries = group if key == 'specials' else group.get('site', [])
-            for entry in entries:
-                if entry.get('private'):
-                    continue
-                matrix[entry['dbname']] = bool(entry.get('closed'))
-        self._matrix = matrix
-        return matrix
+        """``{dbname: closed}`` of the public wikis in the site matrix, or None without it."""
+        facts = self._load_facts()
+        if facts is None:
+            return None
+        return {db: fact.closed for db, fact in facts.items() if not fact.private}
 
     def site(self, dbname: str) -> pywikibot.site.APISite:
         """The site of ``dbname`` or :class:`UnknownWikiError` with the reason."""
